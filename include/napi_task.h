@@ -1,0 +1,379 @@
+/*
+ * napi_task.h: move owned work off the JavaScript thread, safely.
+ *
+ * This header is the specification of napi-task. Read it top to bottom: it
+ * follows a task's life (outputs, build, options, delivery, what perform may
+ * do, queues, then the deprecated API).
+ *
+ * The one ownership rule, kept on every path (success, error, JS exception,
+ * cancellation, worker termination, process exit, and every misuse the
+ * library can detect):
+ *
+ *   Every closure (function + owned `data` + `drop(data)`) handed to this
+ *   library is either CALLED exactly once, and the call then owns `data`,
+ *   or never called and DROPPED exactly once. `drop` may be NULL (nothing
+ *   to free) and may run on any thread. A call that fails still drops what
+ *   it was given.
+ *
+ * Threads: "JS thread" means the thread that runs the env's event loop (the
+ * main thread, or a worker thread for an env created in a worker).
+ * "Threadpool" means a libuv threadpool thread. Perform runs there and must
+ * never call Node-API.
+ *
+ * Node-API 8 is the floor; NAPI_VERSION defaults to 8 when not set.
+ */
+#ifndef NAPI_TASK_H_
+#define NAPI_TASK_H_
+
+#ifndef NAPI_VERSION
+#define NAPI_VERSION 8
+#endif
+
+#include <node_api.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NAPI_TASK_VERSION_MAJOR 0
+#define NAPI_TASK_VERSION_MINOR 1
+#define NAPI_TASK_VERSION_PATCH 0
+
+/* ------------------------------------------------------------------------ */
+/* Closures and handles                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Frees a closure's data. Any thread. Never called with data that was
+   consumed by a call. */
+typedef void (*napi_task_drop)(void *data);
+
+/* JS thread. Consumes `data`. Returns the task's JS value, or NULL with a
+   pending JS exception, which then becomes the task's error. Returning NULL
+   with nothing pending is an error too (code 'ERR_NAPI_TASK_NO_VALUE'). */
+typedef napi_value (*napi_task_complete)(napi_env env, void *data);
+
+/* The running task, as seen from perform. Valid until perform returns. */
+typedef struct napi_task_ctx__ *napi_task_ctx;
+
+/* A built, undelivered task. Delivery or discard consumes it. */
+typedef struct napi_task__ *napi_task;
+
+/* A lane of tasks with a cap on how many run at once. */
+typedef struct napi_task_queue__ *napi_task_queue;
+
+typedef enum {
+  /* Keep only the newest undelivered progress value; older ones are
+     dropped. Delivered values are a subsequence ending with the newest. */
+  NAPI_TASK_PROGRESS_COALESCE,
+  /* Deliver every progress value, in order. */
+  NAPI_TASK_PROGRESS_QUEUE
+} napi_task_progress_mode;
+
+/* ------------------------------------------------------------------------ */
+/* Outputs: what perform returns                                            */
+/* ------------------------------------------------------------------------ */
+
+/* An output is returned by value. Success and failure are both outputs: a
+   complete closure, a built-in value, or an error. Its fields are private:
+   make one only with the constructors below. An output owns what it holds:
+   the library converts it on the JS thread (consuming it) or drops it. */
+typedef struct napi_task_output {
+  int kind_;
+  union {
+    bool b;
+    double d;
+    int64_t i;
+  } value_;
+  void *data_;
+  size_t len_;
+  napi_task_drop drop_;
+  napi_task_complete complete_;
+} napi_task_output;
+
+/* Private: output kinds. */
+enum {
+  NAPI_TASK_OUT_UNDEFINED_,
+  NAPI_TASK_OUT_BOOL_,
+  NAPI_TASK_OUT_DOUBLE_,
+  NAPI_TASK_OUT_INT64_,
+  NAPI_TASK_OUT_STRING_,
+  NAPI_TASK_OUT_BUFFER_,
+  NAPI_TASK_OUT_COMPLETE_,
+  NAPI_TASK_OUT_ERROR_
+};
+
+/* Any thread. The JS value is complete(env, data). Ownership: `data` moves
+   into the output; it is passed to `complete` (which consumes it), or
+   dropped with `drop` if the task is aborted or the env goes away.
+   A NULL `complete` makes an error output (code 'ERR_INVALID_ARG_VALUE'),
+   and `data` is dropped when that output is. */
+static inline napi_task_output napi_task_ok(napi_task_complete complete,
+                                            void *data, napi_task_drop drop) {
+  napi_task_output o = {0};
+  o.kind_ = NAPI_TASK_OUT_COMPLETE_;
+  o.complete_ = complete;
+  o.data_ = data;
+  o.drop_ = drop;
+  return o;
+}
+
+/* Any thread. The JS value `undefined`. */
+static inline napi_task_output napi_task_ok_undefined(void) {
+  napi_task_output o = {0};
+  o.kind_ = NAPI_TASK_OUT_UNDEFINED_;
+  return o;
+}
+
+/* Any thread. A JS boolean. */
+static inline napi_task_output napi_task_ok_bool(bool b) {
+  napi_task_output o = {0};
+  o.kind_ = NAPI_TASK_OUT_BOOL_;
+  o.value_.b = b;
+  return o;
+}
+
+/* Any thread. A JS number. */
+static inline napi_task_output napi_task_ok_double(double d) {
+  napi_task_output o = {0};
+  o.kind_ = NAPI_TASK_OUT_DOUBLE_;
+  o.value_.d = d;
+  return o;
+}
+
+/* Any thread. A JS number (not a BigInt): exact for |i| <= 2^53, rounded to
+   the nearest double beyond. */
+static inline napi_task_output napi_task_ok_int64(int64_t i) {
+  napi_task_output o = {0};
+  o.kind_ = NAPI_TASK_OUT_INT64_;
+  o.value_.i = i;
+  return o;
+}
+
+/* Any thread. A JS string from NUL-terminated UTF-8. Ownership: `utf8` moves
+   into the output and is dropped with `drop` once copied into the JS heap
+   (or when the output is dropped). A NULL `utf8` gives `null`. */
+static inline napi_task_output napi_task_ok_string(char *utf8,
+                                                   napi_task_drop drop) {
+  napi_task_output o = {0};
+  o.kind_ = NAPI_TASK_OUT_STRING_;
+  o.data_ = utf8;
+  o.drop_ = drop;
+  return o;
+}
+
+/* Any thread. A Node Buffer of `len` bytes. Ownership: `bytes` moves into
+   the output. Where the runtime allows external buffers the Buffer takes
+   the bytes without copying and `drop(bytes)` runs when it is collected;
+   where it does not, the bytes are copied and dropped at once. `bytes` may
+   be NULL only when `len` is 0. */
+static inline napi_task_output napi_task_ok_buffer(void *bytes, size_t len,
+                                                   napi_task_drop drop) {
+  napi_task_output o = {0};
+  o.kind_ = NAPI_TASK_OUT_BUFFER_;
+  o.data_ = bytes;
+  o.len_ = len;
+  o.drop_ = drop;
+  return o;
+}
+
+/* Any thread (perform included). The task fails with an `Error` whose
+   `code` is `code` (copied; NULL for none) and whose message is formatted
+   from `fmt` like printf (copied). If memory runs out, the error still
+   reaches JS, with code 'ERR_NAPI_TASK_OUT_OF_MEMORY'. */
+napi_task_output napi_task_error(const char *code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Any thread. The task fails with an error shaped like Node's own system
+   errors: message "ENOENT: no such file or directory, open 'x'", and the
+   properties `errno` (the negative libuv code), `code`, `syscall` and
+   `path`. `uv_err` is a negative libuv error code (e.g. UV_ENOENT, or the
+   result of a uv_fs_* call); `syscall` and `path` are copied; `path` may be
+   NULL (then the error has no path, and the message none either). */
+napi_task_output napi_task_error_uv(int uv_err, const char *syscall,
+                                    const char *path);
+
+/* ------------------------------------------------------------------------ */
+/* Building a task (JS thread)                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Threadpool. Consumes `data`. Returns the task's single output. Must not
+   call Node-API. May call napi_task_cancelled, napi_task_progress and
+   napi_task_call_js with `ctx`. */
+typedef napi_task_output (*napi_task_perform)(napi_task_ctx ctx, void *data);
+
+/* JS thread. Builds a task that will run perform(ctx, data) on the
+   threadpool once delivered.
+   [in]  perform  required.
+   [in]  data     moves into the task; passed to perform, or dropped.
+   [in]  drop     frees `data` when perform never runs (abort, teardown,
+                  discard, a failed delivery). May be NULL.
+   [out] result   the task; deliver it or discard it.
+   Returns napi_ok, or napi_invalid_arg (NULL env, perform or result) or
+   napi_generic_failure (out of memory); on failure `data` has been dropped
+   and *result (when not NULL) is NULL. Throws nothing. */
+napi_status napi_task_build(napi_env env, napi_task_perform perform,
+                            void *data, napi_task_drop drop,
+                            napi_task *result);
+
+/* ------------------------------------------------------------------------ */
+/* Options (JS thread, before delivery)                                     */
+/* ------------------------------------------------------------------------ */
+/* Each option is optional. Setters copy what they are given and do not
+   consume the task: after a failed setter the caller still delivers or
+   discards it. A setter on a task already delivered returns
+   napi_invalid_arg and changes nothing. */
+
+/* The async_hooks resource type of the task (default "napi_task").
+   Copied. Returns napi_invalid_arg for a NULL task or name. */
+napi_status napi_task_set_name(napi_task task, const char *name);
+
+/* An AbortSignal that cancels the task (see "Cancellation" below). The
+   task keeps the signal alive until it settles. Returns napi_invalid_arg
+   for a NULL task or signal, or napi_object_expected with a pending
+   TypeError (code 'ERR_INVALID_ARG_TYPE') when `signal` is not an
+   AbortSignal. */
+napi_status napi_task_set_signal(napi_task task, napi_value signal);
+
+/* A function called as on_progress(value) on the JS thread for each
+   progress value perform reports, in the task's async context, always
+   before the task settles. An exception thrown by on_progress is an
+   uncaught exception, as with any Node callback. Returns napi_invalid_arg
+   for a NULL task or value or an unknown mode, napi_function_expected with
+   a pending TypeError (code 'ERR_INVALID_ARG_TYPE') when on_progress is
+   not a function. */
+napi_status napi_task_set_progress(napi_task task, napi_value on_progress,
+                                   napi_task_progress_mode mode);
+
+/* Runs the task in `queue` (see "Queues" below). The queue must belong to
+   the task's env. Returns napi_invalid_arg for a NULL task or queue, a
+   queue of another env, or a released queue. */
+napi_status napi_task_set_queue(napi_task task, napi_task_queue queue);
+
+/* ------------------------------------------------------------------------ */
+/* Delivery (JS thread): exactly one of these consumes the task             */
+/* ------------------------------------------------------------------------ */
+/* Whatever a delivery returns, the handle is invalid afterwards. On
+   failure the task's data has been dropped (perform never runs) and, where
+   the failure is the caller's JS input, a TypeError is pending. Delivering
+   a handle again while its task is in flight returns napi_invalid_arg
+   (best effort: after the task settled the handle is freed memory). The
+   callback never runs, and the promise never settles, inside the delivery
+   call: always on a later turn of the event loop, in the async context
+   (async_hooks, AsyncLocalStorage) where the task was delivered.
+
+   A perform error output, an exception thrown by complete, and an abort
+   all reach the callback's `err` / the rejection; never an uncaught
+   exception. An exception thrown by the callback itself is an uncaught
+   exception, as with any Node callback. */
+
+/* Node-style delivery: callback(err, value) with err === null on success
+   and value === undefined on failure.
+   [in]  callback  a function; otherwise napi_function_expected and a
+                   pending TypeError (code 'ERR_INVALID_ARG_TYPE').
+   [out] result    `undefined`, so an addon function can return it; may be
+                   NULL. Set even on failure. */
+napi_status napi_task_schedule(napi_task task, napi_value callback,
+                               napi_value *result);
+
+/* As napi_task_schedule, without producing a return value. */
+napi_status napi_task_schedule_task(napi_task task, napi_value callback);
+
+/* Promise delivery: resolves with the value, rejects with the error.
+   [out] promise  the promise; NULL on failure. */
+napi_status napi_task_promise(napi_task task, napi_value *promise);
+
+/* Drops the task without running it: its data is dropped, nothing settles.
+   NULL is a harmless no-op, and so is a task already delivered. */
+void napi_task_discard(napi_task task);
+
+/* ------------------------------------------------------------------------ */
+/* From inside perform (threadpool)                                         */
+/* ------------------------------------------------------------------------ */
+
+/* Any thread, while perform runs. True once the task's signal has aborted
+   or its env is going away; perform should then return soon (its output
+   will be dropped and the task settles with an AbortError, or not at all
+   during teardown). Cancellation:
+   - signal aborted at delivery: perform never runs; the task settles on a
+     later turn with Node's AbortError (name 'AbortError', code
+     'ABORT_ERR', cause = signal.reason); data dropped.
+   - aborted while queued: the same, promptly (not when a thread frees).
+   - aborted while running: this turns true; perform's output is dropped
+     and the task settles with the AbortError.
+   - aborted after perform returned but before settling: the AbortError
+     wins and the output is dropped.
+   The listener is removed when the task settles; tasks sharing one signal
+   share one listener (no MaxListenersExceededWarning). */
+bool napi_task_cancelled(napi_task_ctx ctx);
+
+/* Threadpool, from perform. Reports a progress value: an output converted
+   on the JS thread and passed to the task's on_progress. Ownership: `value`
+   is consumed on every path (delivered or dropped). Returns napi_ok
+   (also when the task has no progress callback: the value is dropped),
+   napi_cancelled when the task is cancelled (dropped), napi_invalid_arg for
+   a NULL ctx, or napi_generic_failure when out of memory (dropped). */
+napi_status napi_task_progress(napi_task_ctx ctx, napi_task_output value);
+
+/* JS thread. Borrows `data`. Runs inside a handle scope; may call any
+   Node-API function. A JS exception left pending is captured (see
+   napi_task_call_js). */
+typedef napi_status (*napi_task_js_fn)(napi_env env, void *data);
+
+/* Threadpool, from perform. Runs fn(env, data) on the JS thread and waits
+   for it; answers travel back through `data`, which perform still owns
+   (it may live on perform's stack). Returns fn's status;
+   napi_pending_exception if fn left a JS exception pending (the exception
+   becomes the task's error unless perform returns an error output);
+   napi_cancelled without running fn (and without hanging) when the task
+   was aborted or the env is going away; napi_invalid_arg for a NULL ctx or
+   fn. */
+napi_status napi_task_call_js(napi_task_ctx ctx, napi_task_js_fn fn,
+                              void *data);
+
+/* ------------------------------------------------------------------------ */
+/* Queues (JS thread)                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* Creates a queue: at most `max_running` of its tasks occupy threadpool
+   threads at once; the rest wait in FIFO order. Tasks of other queues, and
+   tasks without a queue, are never held back by a full queue. Use it to
+   keep long CPU work from starving fs, dns.lookup, crypto and zlib.
+   Returns napi_invalid_arg for a NULL env or result or a max_running of 0,
+   napi_generic_failure when out of memory. */
+napi_status napi_task_queue_create(napi_env env, uint32_t max_running,
+                                   napi_task_queue *result);
+
+/* Drops the creator's reference. Tasks already in the queue still run and
+   settle; the queue is freed when its last task settles. The handle is
+   invalid afterwards. NULL returns napi_invalid_arg. */
+napi_status napi_task_queue_release(napi_task_queue queue);
+
+/* ------------------------------------------------------------------------ */
+/* The old Task style (deprecated)                                          */
+/* ------------------------------------------------------------------------ */
+
+#if defined(NAPI_TASK_NO_DEPRECATION_WARNINGS)
+#define NAPI_TASK_DEPRECATED(msg)
+#elif defined(__GNUC__) || defined(__clang__)
+#define NAPI_TASK_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#elif defined(_MSC_VER)
+#define NAPI_TASK_DEPRECATED(msg) __declspec(deprecated(msg))
+#else
+#define NAPI_TASK_DEPRECATED(msg)
+#endif
+
+#ifndef NAPI_TASK_NO_LEGACY
+/* Declarations of the deprecated API are added by the legacy issue. */
+#endif  /* NAPI_TASK_NO_LEGACY */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  /* NAPI_TASK_H_ */

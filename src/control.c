@@ -1,0 +1,252 @@
+/*
+ * What perform can do while it runs (cancelled, progress, call_js), the JS
+ * side of those, aborting a task, and queues.
+ */
+#include "internal.h"
+
+bool napi_task_cancelled(napi_task_ctx ctx) {
+  napi_task t = (napi_task)ctx;
+  if (t == NULL) return false;
+  return atomic_load(&t->cancelled) || atomic_load(&t->env->closing);
+}
+
+/* JS thread: the signal fired. */
+void nt_task_abort(napi_task t) {
+  nt_env *e = t->env;
+  bool early = false;
+
+  if (t->aborted) return;
+  t->aborted = true;
+  atomic_store(&t->cancelled, true);
+  uv_mutex_lock(&e->mu);
+  switch (t->state) {
+    case NT_WAITING:
+    case NT_READY:
+      /* Not started: it never will. Settle on the next turn. */
+      nt_dequeue_locked(e, t);
+      t->state = NT_SETTLING;
+      early = true;
+      nt_env_wake(e);
+      break;
+    case NT_RUNNING:
+      /* Wake a call_js wait: it returns napi_cancelled. */
+      uv_cond_broadcast(&e->cond);
+      break;
+    default:
+      /* DONE or SETTLING: settle drops the output for the AbortError. */
+      break;
+  }
+  uv_mutex_unlock(&e->mu);
+  if (!early) return;
+  if (t->drop != NULL) t->drop(t->data);
+  t->data = NULL;
+  nt_list_push(&e->settle, &t->link);
+  nt_runner_pump(e); /* the queue may have promoted a waiting task */
+}
+
+napi_status napi_task_progress(napi_task_ctx ctx, napi_task_output value) {
+  napi_task t = (napi_task)ctx;
+  nt_env *e;
+  nt_progress_item *item, *old = NULL;
+
+  if (t == NULL) {
+    nt_output_drop(&value);
+    return napi_invalid_arg;
+  }
+  e = t->env;
+  if (napi_task_cancelled(ctx)) {
+    nt_output_drop(&value);
+    return napi_cancelled;
+  }
+  /* on_progress is set before delivery and read-only afterwards. */
+  if (t->on_progress == NULL) {
+    nt_output_drop(&value);
+    return napi_ok;
+  }
+  item = malloc(sizeof(*item));
+  if (item == NULL) {
+    nt_output_drop(&value);
+    return napi_generic_failure;
+  }
+  item->next = NULL;
+  item->value = value;
+
+  uv_mutex_lock(&e->mu);
+  if (atomic_load(&e->closing)) {
+    uv_mutex_unlock(&e->mu);
+    nt_output_drop(&item->value);
+    free(item);
+    return napi_cancelled;
+  }
+  if (t->progress_mode == NAPI_TASK_PROGRESS_COALESCE &&
+      t->progress_head != NULL) {
+    old = t->progress_head; /* at most one pending in this mode */
+    t->progress_head = t->progress_tail = item;
+  } else if (t->progress_tail != NULL) {
+    t->progress_tail->next = item;
+    t->progress_tail = item;
+  } else {
+    t->progress_head = t->progress_tail = item;
+  }
+  if (nt_list_empty(&t->progress_link))
+    nt_list_push(&e->progress, &t->progress_link);
+  nt_env_wake(e);
+  uv_mutex_unlock(&e->mu);
+
+  if (old != NULL) {
+    nt_output_drop(&old->value);
+    free(old);
+  }
+  return napi_ok;
+}
+
+/* JS thread, in the batch: converts and delivers progress values. */
+void nt_deliver_progress(napi_task t, nt_progress_item *items) {
+  napi_env env = t->env->env;
+  napi_value cb = NULL, recv, value, error;
+
+  napi_get_global(env, &recv);
+  if (t->on_progress != NULL)
+    napi_get_reference_value(env, t->on_progress, &cb);
+  while (items != NULL) {
+    nt_progress_item *next = items->next;
+    if (cb == NULL) {
+      nt_output_drop(&items->value);
+    } else {
+      /* A progress error output is passed as the Error object itself. */
+      if (!nt_output_to_js(env, &items->value, &value, &error)) value = error;
+      if (value != NULL &&
+          napi_make_callback(env, t->async, recv, cb, 1, &value, NULL) ==
+              napi_pending_exception)
+        nt_fatal_exception(env);
+    }
+    free(items);
+    items = next;
+  }
+}
+
+/* JS thread, called through napi_make_callback so that fn runs in the
+   task's async context. argv[0] is an external holding the request. */
+static napi_value call_trampoline(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], exc, holder, none;
+  nt_call *c;
+  napi_task t;
+  bool pending = false;
+
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok ||
+      napi_get_value_external(env, argv[0], (void **)&c) != napi_ok)
+    return NULL;
+  t = c->task;
+  c->status = c->fn(env, c->data);
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+      napi_get_and_clear_last_exception(env, &exc) == napi_ok) {
+    c->status = napi_pending_exception;
+    /* The first exception becomes the task's error. A holder object keeps
+       it, since a reference cannot hold a primitive at Node-API 8. */
+    if (t->js_error == NULL && napi_create_object(env, &holder) == napi_ok &&
+        napi_set_named_property(env, holder, "e", exc) == napi_ok)
+      napi_create_reference(env, holder, 1, &t->js_error);
+  }
+  napi_get_undefined(env, &none);
+  return none;
+}
+
+void nt_run_call(nt_env *e, nt_call *c) {
+  napi_env env = e->env;
+  napi_value holder, fn, ext, recv;
+  napi_handle_scope hs;
+  napi_status s = napi_generic_failure;
+
+  if (napi_open_handle_scope(env, &hs) == napi_ok) {
+    if (napi_get_reference_value(env, e->holder, &holder) == napi_ok &&
+        napi_get_named_property(env, holder, "callJs", &fn) == napi_ok) {
+      napi_valuetype type = napi_undefined;
+      napi_typeof(env, fn, &type);
+      if (type != napi_function &&
+          napi_create_function(env, "napiTaskCallJs", NAPI_AUTO_LENGTH,
+                               call_trampoline, NULL, &fn) == napi_ok)
+        napi_set_named_property(env, holder, "callJs", fn);
+      c->status = napi_generic_failure;
+      if (napi_create_external(env, c, NULL, NULL, &ext) == napi_ok &&
+          napi_get_global(env, &recv) == napi_ok) {
+        s = napi_make_callback(env, c->task->async, recv, fn, 1, &ext, NULL);
+        if (s == napi_pending_exception) nt_fatal_exception(env);
+      }
+    }
+    napi_close_handle_scope(env, hs);
+  }
+  uv_mutex_lock(&e->mu);
+  c->done = true;
+  uv_cond_broadcast(&e->cond);
+  uv_mutex_unlock(&e->mu);
+}
+
+napi_status napi_task_call_js(napi_task_ctx ctx, napi_task_js_fn fn,
+                              void *data) {
+  napi_task t = (napi_task)ctx;
+  nt_env *e;
+  nt_call c;
+
+  if (t == NULL || fn == NULL) return napi_invalid_arg;
+  e = t->env;
+  memset(&c, 0, sizeof(c));
+  c.task = t;
+  c.fn = fn;
+  c.data = data;
+  c.status = napi_cancelled;
+  nt_list_init(&c.link);
+
+  uv_mutex_lock(&e->mu);
+  if (!napi_task_cancelled(ctx)) {
+    nt_list_push(&e->calls, &c.link);
+    nt_env_wake(e);
+    while (!c.done) {
+      /* Until the JS thread has taken the request it can be withdrawn;
+         once taken, fn is running (or about to) and must be waited for. */
+      if (!c.taken && napi_task_cancelled(ctx)) {
+        nt_list_remove(&c.link);
+        c.status = napi_cancelled;
+        break;
+      }
+      uv_cond_wait(&e->cond, &e->mu);
+    }
+  }
+  uv_mutex_unlock(&e->mu);
+  return c.status;
+}
+
+napi_status napi_task_queue_create(napi_env env, uint32_t max_running,
+                                   napi_task_queue *result) {
+  nt_env *e;
+  napi_task_queue q;
+
+  if (result != NULL) *result = NULL;
+  if (env == NULL || result == NULL || max_running == 0)
+    return napi_invalid_arg;
+  e = nt_env_get(env);
+  if (e == NULL || (q = calloc(1, sizeof(*q))) == NULL)
+    return napi_generic_failure;
+  q->env = e;
+  q->max_running = max_running;
+  q->refs = 1;
+  nt_list_init(&q->waiting);
+  nt_list_push(&e->queues, &q->env_link);
+  *result = q;
+  return napi_ok;
+}
+
+napi_status napi_task_queue_release(napi_task_queue queue) {
+  if (queue == NULL || queue->released) return napi_invalid_arg;
+  queue->released = true;
+  if (queue->env == NULL) {
+    /* Orphaned by its env's teardown (env.c): nothing else refers to it. */
+    free(queue);
+    return napi_ok;
+  }
+  if (--queue->refs == 0) {
+    nt_list_remove(&queue->env_link);
+    free(queue);
+  }
+  return napi_ok;
+}

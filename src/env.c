@@ -1,0 +1,263 @@
+/*
+ * Per-env bookkeeping: finding an env's record without the addon's
+ * instance-data slot, the loop-side batch that settles tasks, and teardown.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+
+/* The only global mutable state: the list of live env records, for
+   napi_env -> nt_env. Protected by g_mu. Each JS thread caches its last
+   hit in t_cache, so the lock is taken once per env per thread in the
+   common case. */
+static uv_once_t g_once = UV_ONCE_INIT;
+static uv_mutex_t g_mu;
+static nt_link g_envs;
+static _Thread_local nt_env *t_cache;
+
+static void g_init(void) {
+  if (uv_mutex_init(&g_mu) != 0) abort();
+  nt_list_init(&g_envs);
+}
+
+/* libuv's threadpool size, as libuv computes it (threadpool.c). */
+static unsigned pool_size(void) {
+  const char *v = getenv("UV_THREADPOOL_SIZE");
+  long n = v != NULL ? strtol(v, NULL, 10) : 4;
+  if (n < 1) n = 1;
+  if (n > 1024) n = 1024;
+  return (unsigned)n;
+}
+
+static void on_async(uv_async_t *handle);
+static void on_teardown(napi_async_cleanup_hook_handle handle, void *arg);
+
+static void free_on_close(uv_handle_t *handle) {
+  free(NT_CONTAINER(handle, nt_env, async));
+}
+
+static nt_env *env_create(napi_env env) {
+  nt_env *e = calloc(1, sizeof(*e));
+  napi_value holder;
+
+  if (e == NULL) return NULL;
+  e->env = env;
+  e->max_runners = pool_size();
+  atomic_init(&e->closing, false);
+  nt_list_init(&e->backlog);
+  nt_list_init(&e->done);
+  nt_list_init(&e->progress);
+  nt_list_init(&e->calls);
+  nt_list_init(&e->queues);
+  nt_list_init(&e->settle);
+  nt_list_init(&e->all);
+  nt_list_init(&e->runner_reqs);
+  if (napi_get_uv_event_loop(env, &e->loop) != napi_ok) goto fail;
+  if (napi_create_object(env, &holder) != napi_ok ||
+      napi_create_reference(env, holder, 1, &e->holder) != napi_ok)
+    goto fail;
+  if (uv_mutex_init(&e->mu) != 0) goto fail_ref;
+  if (uv_cond_init(&e->cond) != 0) goto fail_mu;
+  if (uv_async_init(e->loop, &e->async, on_async) != 0) goto fail_cond;
+  /* Only delivered, unsettled tasks keep the loop alive (see retain). */
+  uv_unref((uv_handle_t *)&e->async);
+  if (napi_add_async_cleanup_hook(env, on_teardown, e, &e->hook) != napi_ok) {
+    /* Nothing was ever sent: close, and free in the close callback. */
+    uv_close((uv_handle_t *)&e->async, free_on_close);
+    uv_cond_destroy(&e->cond);
+    uv_mutex_destroy(&e->mu);
+    napi_delete_reference(env, e->holder);
+    return NULL;
+  }
+  return e;
+
+fail_cond:
+  uv_cond_destroy(&e->cond);
+fail_mu:
+  uv_mutex_destroy(&e->mu);
+fail_ref:
+  napi_delete_reference(env, e->holder);
+fail:
+  free(e);
+  return NULL;
+}
+
+nt_env *nt_env_get(napi_env env) {
+  nt_env *e = t_cache;
+  nt_link *l;
+
+  if (e != NULL && e->env == env) return e->tearing_down ? NULL : e;
+  uv_once(&g_once, g_init);
+  e = NULL;
+  uv_mutex_lock(&g_mu);
+  for (l = g_envs.next; l != &g_envs; l = l->next) {
+    if (NT_CONTAINER(l, nt_env, env_link)->env == env) {
+      e = NT_CONTAINER(l, nt_env, env_link);
+      break;
+    }
+  }
+  uv_mutex_unlock(&g_mu);
+  if (e == NULL) {
+    e = env_create(env);
+    if (e == NULL) return NULL;
+    uv_mutex_lock(&g_mu);
+    nt_list_push(&g_envs, &e->env_link);
+    uv_mutex_unlock(&g_mu);
+  }
+  if (e->tearing_down) return NULL;
+  t_cache = e;
+  return e;
+}
+
+void nt_env_wake(nt_env *e) {
+  /* mu held: teardown closes the handle under mu, so no send can race the
+     close (uv_async_send on a closing handle is undefined). */
+  if (!e->async_closed) uv_async_send(&e->async);
+}
+
+void nt_env_retain(nt_env *e) {
+  if (e->outstanding++ == 0) uv_ref((uv_handle_t *)&e->async);
+}
+
+void nt_fatal_exception(napi_env env) {
+  napi_value exc;
+  if (napi_get_and_clear_last_exception(env, &exc) == napi_ok)
+    napi_fatal_exception(env, exc);
+}
+
+/* Loop thread: the batch. Everything the threadpool finished since the last
+   turn is settled here inside one handle scope and one callback scope, so
+   microtasks and process.nextTick run once per batch, not once per task. */
+static void on_async(uv_async_t *handle) {
+  nt_env *e = NT_CONTAINER(handle, nt_env, async);
+  napi_env env = e->env;
+  nt_link done, calls, progress, *l;
+  napi_handle_scope hs;
+  napi_callback_scope cs = NULL;
+  napi_value holder = NULL, name;
+
+  nt_list_init(&done);
+  nt_list_init(&calls);
+  nt_list_init(&progress);
+  uv_mutex_lock(&e->mu);
+  nt_list_splice(&done, &e->done);
+  for (l = e->calls.next; l != &e->calls; l = l->next)
+    NT_CONTAINER(l, nt_call, link)->taken = true;
+  nt_list_splice(&calls, &e->calls);
+  while ((l = nt_list_shift(&e->progress)) != NULL) {
+    napi_task t = NT_CONTAINER(l, struct napi_task__, progress_link);
+    /* Hand the pending items to the JS side; a new item re-queues t. */
+    nt_list_push(&progress, &t->progress_js_link);
+    t->progress_js = t->progress_head;
+    t->progress_head = t->progress_tail = NULL;
+  }
+  uv_mutex_unlock(&e->mu);
+  nt_list_splice(&done, &e->settle);
+
+  if (napi_open_handle_scope(env, &hs) != napi_ok) return;
+  if (napi_get_reference_value(env, e->holder, &holder) == napi_ok &&
+      holder != NULL) {
+    if (e->batch == NULL &&
+        napi_create_string_utf8(env, "napi_task", NAPI_AUTO_LENGTH, &name) ==
+            napi_ok)
+      napi_async_init(env, holder, name, &e->batch);
+    if (e->batch != NULL &&
+        napi_open_callback_scope(env, holder, e->batch, &cs) != napi_ok)
+      cs = NULL;
+  }
+
+  while ((l = nt_list_shift(&calls)) != NULL)
+    nt_run_call(e, NT_CONTAINER(l, nt_call, link));
+  while ((l = nt_list_shift(&progress)) != NULL) {
+    napi_task t = NT_CONTAINER(l, struct napi_task__, progress_js_link);
+    nt_progress_item *items = t->progress_js;
+    t->progress_js = NULL;
+    nt_deliver_progress(t, items);
+  }
+  while ((l = nt_list_shift(&done)) != NULL)
+    nt_task_settle(NT_CONTAINER(l, struct napi_task__, link));
+
+  if (cs != NULL) napi_close_callback_scope(env, cs);
+  napi_close_handle_scope(env, hs);
+  nt_runner_pump(e);
+}
+
+/* Loop thread: frees the record once nothing can touch it any more. */
+static void maybe_finish(nt_env *e) {
+  nt_link *l;
+  if (e->runners != 0 || !e->async_close_done || !nt_list_empty(&e->all))
+    return;
+  uv_mutex_lock(&g_mu);
+  nt_list_remove(&e->env_link);
+  uv_mutex_unlock(&g_mu);
+  if (t_cache == e) t_cache = NULL;
+  /* Queues the addon has not released yet outlive the env as orphans:
+     napi_task_queue_release frees them without touching the env. */
+  while ((l = nt_list_shift(&e->queues)) != NULL) {
+    napi_task_queue q = NT_CONTAINER(l, struct napi_task_queue__, env_link);
+    q->env = NULL;
+    if (q->released) free(q);
+  }
+  if (e->batch != NULL) napi_async_destroy(e->env, e->batch);
+  napi_delete_reference(e->env, e->holder);
+  napi_remove_async_cleanup_hook(e->hook);
+  uv_cond_destroy(&e->cond);
+  uv_mutex_destroy(&e->mu);
+  free(e);
+}
+
+static void on_async_closed(uv_handle_t *handle) {
+  nt_env *e = NT_CONTAINER(handle, nt_env, async);
+  e->async_close_done = true;
+  maybe_finish(e);
+}
+
+void nt_env_finish_if_idle(nt_env *e) {
+  if (e->tearing_down) maybe_finish(e);
+}
+
+/* Loop thread, from Node's env cleanup: drop everything that has not
+   started, let running performs finish (their outputs are then dropped),
+   and hold teardown open until the last of them is back. */
+static void on_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
+  nt_env *e = arg;
+  nt_link dead, *l, *next;
+  napi_handle_scope hs;
+  bool scoped;
+
+  (void)handle;
+  e->tearing_down = true;
+  nt_list_init(&dead);
+  uv_mutex_lock(&e->mu);
+  atomic_store(&e->closing, true);
+  e->async_closed = true; /* no send after this point */
+  /* Wake call_js waiters and runners: they see `closing`. Requests not yet
+     taken by the JS thread are answered napi_cancelled by their waiter. */
+  uv_cond_broadcast(&e->cond);
+  uv_mutex_unlock(&e->mu);
+  uv_close((uv_handle_t *)&e->async, on_async_closed);
+  nt_runner_cancel_all(e);
+
+  scoped = napi_open_handle_scope(e->env, &hs) == napi_ok;
+  /* Every task that is not running now is dropped at once: built and never
+     delivered, waiting, ready, done. Running ones come back through their
+     runner, which drops them (runner.c). */
+  uv_mutex_lock(&e->mu);
+  for (l = e->all.next; l != &e->all; l = next) {
+    napi_task t = NT_CONTAINER(l, struct napi_task__, all_link);
+    next = l->next;
+    if (t->state == NT_RUNNING) continue;
+    nt_list_remove(&t->link);
+    nt_list_remove(&t->progress_link);
+    nt_list_remove(&t->all_link);
+    nt_list_push(&dead, &t->all_link);
+  }
+  uv_mutex_unlock(&e->mu);
+  while ((l = nt_list_shift(&dead)) != NULL) {
+    napi_task t = NT_CONTAINER(l, struct napi_task__, all_link);
+    nt_list_push(&e->all, &t->all_link); /* nt_task_drop_all unlinks it */
+    nt_task_drop_all(t);
+  }
+  if (scoped) napi_close_handle_scope(e->env, hs);
+  maybe_finish(e);
+}

@@ -1,0 +1,164 @@
+/*
+ * JS errors made by the library itself: the code table, Node-shaped
+ * ERR_INVALID_ARG_TYPE TypeErrors and AbortError. JS thread only.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+
+static const char *const codes[NT_ERR_COUNT_] = {
+#define NT_ERR_STRING(name, str) str,
+    NT_ERRORS(NT_ERR_STRING)
+#undef NT_ERR_STRING
+};
+
+const char *nt_error_code_string(nt_error_code code) {
+  return codes[code];
+}
+
+char *nt_strdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *copy = malloc(n);
+  if (copy != NULL) memcpy(copy, s, n);
+  return copy;
+}
+
+/* Clears whatever a failed probe of `value` left pending, so the caller can
+   go on (a revoked Proxy throws from every property access). */
+static void clear_exception(napi_env env) {
+  bool pending = false;
+  napi_value ignored;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+    napi_get_and_clear_last_exception(env, &ignored);
+}
+
+/* Reads a string-valued property path into buf; false when absent. */
+static bool get_name(napi_env env, napi_value value, const char *key,
+                     char *buf, size_t size) {
+  napi_value v;
+  napi_valuetype t;
+  size_t len;
+  if (napi_get_named_property(env, value, key, &v) != napi_ok) {
+    clear_exception(env);
+    return false;
+  }
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) return false;
+  if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok)
+    return false;
+  return len > 0;
+}
+
+/* Writes Node's description of a received value ("Received type number
+   (1)", "Received an instance of Object", "Received null"), as
+   internal/errors.js determineSpecificType does, into buf. */
+static void describe(napi_env env, napi_value value, char *buf, size_t n) {
+  napi_valuetype t = napi_undefined;
+  napi_value str, ctor;
+  char text[64] = "";
+  size_t len = 0;
+
+  if (value == NULL || napi_typeof(env, value, &t) != napi_ok) {
+    snprintf(buf, n, "Received undefined");
+    return;
+  }
+  switch (t) {
+    case napi_undefined:
+      snprintf(buf, n, "Received undefined");
+      return;
+    case napi_null:
+      snprintf(buf, n, "Received null");
+      return;
+    case napi_function:
+      if (get_name(env, value, "name", text, sizeof(text)))
+        snprintf(buf, n, "Received function %s", text);
+      else
+        snprintf(buf, n, "Received function ");
+      return;
+    case napi_object:
+    case napi_external:
+      if (t == napi_object &&
+          napi_get_named_property(env, value, "constructor", &ctor) ==
+              napi_ok &&
+          get_name(env, ctor, "name", text, sizeof(text))) {
+        snprintf(buf, n, "Received an instance of %s", text);
+      } else {
+        clear_exception(env);
+        snprintf(buf, n, "Received an instance of Object");
+      }
+      return;
+    case napi_symbol:
+      /* String(symbol) is allowed; symbol + '' is not. */
+      if (get_name(env, value, "description", text, sizeof(text)))
+        snprintf(buf, n, "Received type symbol (Symbol(%s))", text);
+      else
+        snprintf(buf, n, "Received type symbol (Symbol())");
+      return;
+    default:
+      break;
+  }
+  if (napi_coerce_to_string(env, value, &str) != napi_ok ||
+      napi_get_value_string_utf8(env, str, text, sizeof(text), &len) !=
+          napi_ok) {
+    clear_exception(env);
+    text[0] = '\0';
+    len = 0;
+  }
+  if (len > 25) memcpy(text + 25, "...", 4);
+  if (t == napi_string)
+    snprintf(buf, n, "Received type string ('%s')", text);
+  else if (t == napi_bigint)
+    snprintf(buf, n, "Received type bigint (%sn)", text);
+  else
+    snprintf(buf, n, "Received type %s (%s)",
+             t == napi_number ? "number" : "boolean", text);
+}
+
+napi_status nt_throw_type_error(napi_env env, const char *what,
+                                const char *expected, napi_value received) {
+  char got[128];
+  char msg[320];
+  bool pending = false;
+
+  /* Never throw on top of a pending exception. */
+  if (napi_is_exception_pending(env, &pending) != napi_ok || pending)
+    return napi_pending_exception;
+  describe(env, received, got, sizeof(got));
+  snprintf(msg, sizeof(msg), "The \"%s\" argument must be %s. %s", what,
+           expected, got);
+  return napi_throw_type_error(env, codes[NT_ERR_INVALID_ARG_TYPE], msg);
+}
+
+napi_value nt_make_error(napi_env env, const char *code, const char *message) {
+  napi_value code_v = NULL, msg_v, err = NULL;
+  if (code != NULL &&
+      napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_v) != napi_ok)
+    return NULL;
+  if (napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg_v) !=
+      napi_ok)
+    return NULL;
+  if (napi_create_error(env, code_v, msg_v, &err) != napi_ok) return NULL;
+  return err;
+}
+
+/* Node's AbortError: new AbortError(undefined, { cause: signal.reason }).
+   Own properties as Node's: `cause` (not enumerable), then `code` and
+   `name` (enumerable). */
+napi_value nt_make_abort_error(napi_env env, napi_value reason) {
+  napi_value err, v;
+  napi_property_descriptor cause = {0};
+
+  err = nt_make_error(env, NULL, "The operation was aborted");
+  if (err == NULL) return NULL;
+  if (reason == NULL) napi_get_undefined(env, &reason);
+  cause.utf8name = "cause";
+  cause.value = reason;
+  cause.attributes = napi_writable | napi_configurable;
+  napi_define_properties(env, err, 1, &cause);
+  if (napi_create_string_utf8(env, codes[NT_ERR_ABORT], NAPI_AUTO_LENGTH,
+                              &v) == napi_ok)
+    napi_set_named_property(env, err, "code", v);
+  if (napi_create_string_utf8(env, "AbortError", NAPI_AUTO_LENGTH, &v) ==
+      napi_ok)
+    napi_set_named_property(env, err, "name", v);
+  return err;
+}

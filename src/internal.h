@@ -1,0 +1,258 @@
+/*
+ * Internal shared declarations of napi-task. Not installed, not public.
+ *
+ * The threading model in one paragraph (docs/internals.md has the long
+ * form): each env has one record (`nt_env`). Its JS thread builds and
+ * delivers tasks, settles them and runs call_js requests. Threadpool
+ * threads run "runners": libuv work requests that pull ready tasks from the
+ * env's backlog and run their perform. Everything the two sides share sits
+ * behind the env's mutex `mu`, except the per-task `cancelled` flag and the
+ * env's `closing` flag, which are atomics that perform polls.
+ *
+ * Lock order: there is none to get wrong. nt_env.mu and the global
+ * env-list lock (env.c) are never held together, and no Node-API call and
+ * no user callback (perform, drop, complete) ever runs with either held.
+ */
+#ifndef NAPI_TASK_INTERNAL_H_
+#define NAPI_TASK_INTERNAL_H_
+
+/* Strict C11 hides POSIX types that uv.h needs (pthread_rwlock_t, struct
+   addrinfo). Every .c file includes this header before any other. */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "napi_task.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define NT_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define NT_HIDDEN
+#endif
+
+/* Doubly linked intrusive list (circular, with a head node). */
+typedef struct nt_link {
+  struct nt_link *prev, *next;
+} nt_link;
+
+static inline void nt_list_init(nt_link *h) { h->prev = h->next = h; }
+static inline int nt_list_empty(const nt_link *h) { return h->next == h; }
+static inline void nt_list_push(nt_link *h, nt_link *n) {
+  n->prev = h->prev;
+  n->next = h;
+  h->prev->next = n;
+  h->prev = n;
+}
+static inline void nt_list_remove(nt_link *n) {
+  n->prev->next = n->next;
+  n->next->prev = n->prev;
+  n->prev = n->next = n;
+}
+static inline nt_link *nt_list_shift(nt_link *h) {
+  nt_link *n;
+  if (nt_list_empty(h)) return NULL;
+  n = h->next;
+  nt_list_remove(n);
+  return n;
+}
+/* Moves every node of `from` to the end of `to`; `from` becomes empty. */
+static inline void nt_list_splice(nt_link *to, nt_link *from) {
+  if (nt_list_empty(from)) return;
+  from->next->prev = to->prev;
+  to->prev->next = from->next;
+  from->prev->next = to;
+  to->prev = from->prev;
+  nt_list_init(from);
+}
+
+#define NT_CONTAINER(ptr, type, field) \
+  ((type *)((char *)(ptr) - offsetof(type, field)))
+
+/* Task states. Protected by env->mu once the task is delivered. */
+typedef enum {
+  NT_BUILT,    /* JS thread only: built, not delivered */
+  NT_WAITING,  /* in its queue's FIFO, the queue being full */
+  NT_READY,    /* in env->backlog */
+  NT_RUNNING,  /* perform is running */
+  NT_DONE,     /* in env->done: output (or abort) waits to be settled */
+  NT_SETTLING  /* JS thread only: taken off env->done */
+} nt_state;
+
+typedef enum { NT_DELIVER_CALLBACK, NT_DELIVER_PROMISE } nt_delivery;
+
+typedef struct nt_env nt_env;
+typedef struct nt_signal nt_signal;
+
+/* One item of progress. */
+typedef struct nt_progress_item {
+  struct nt_progress_item *next;
+  napi_task_output value;
+} nt_progress_item;
+
+struct napi_task_queue__ {
+  /* Set once at creation. */
+  nt_env *env;
+  uint32_t max_running;
+  /* Protected by env->mu. */
+  uint32_t running;   /* tasks of this queue READY or RUNNING */
+  nt_link waiting;    /* NT_WAITING tasks, FIFO */
+  /* JS thread only. */
+  uint32_t refs;      /* creator (until released) + tasks holding it */
+  bool released;
+  nt_link env_link;   /* in env->queues */
+};
+
+struct napi_task__ {
+  /* Set at build, then read-only. */
+  nt_env *env;
+  napi_task_perform perform;
+  napi_task_drop drop;
+
+  /* Moves from JS thread to threadpool and back through env->mu. */
+  void *data;               /* perform's data until perform runs */
+  napi_task_output output;  /* written by perform's runner */
+  /* In exactly one list while WAITING (queue FIFO), READY (backlog), DONE
+     (env->done) or SETTLING (env->settle or the batch's local list);
+     self-linked otherwise, so unlinking is always safe. */
+  nt_link link;
+  nt_state state;           /* protected by env->mu once delivered */
+
+  /* Any thread. Set by the abort listener (JS thread), read by perform. */
+  atomic_bool cancelled;
+
+  /* Protected by env->mu: progress waiting for the JS thread. */
+  nt_progress_item *progress_head, *progress_tail;
+  nt_link progress_link;    /* in env->progress while items are pending */
+  /* JS thread only: items taken off progress_head by the batch. */
+  nt_progress_item *progress_js;
+  nt_link progress_js_link;
+
+  /* JS thread only. */
+  char *name;               /* async resource name, or NULL (default) */
+  napi_task_queue queue;
+  nt_delivery delivery;
+  napi_ref callback;        /* callback delivery */
+  napi_deferred deferred;   /* promise delivery */
+  napi_async_context async; /* NULL: settle in the env's batch context */
+  napi_ref on_progress;
+  napi_task_progress_mode progress_mode;
+  napi_ref signal_ref;      /* the AbortSignal, from set_signal */
+  nt_signal *signal;        /* shared abort listener, or NULL */
+  nt_link signal_link;      /* in signal->tasks */
+  napi_ref js_error;        /* holder {e: exception} from call_js, or NULL */
+  bool aborted;             /* settle with AbortError */
+  nt_link all_link;         /* in env->all: every live task of this env */
+};
+
+/* A call_js request, on the waiting perform's stack. */
+typedef struct nt_call {
+  nt_link link;            /* in env->calls; protected by env->mu */
+  napi_task task;
+  napi_task_js_fn fn;
+  void *data;
+  napi_status status;      /* written by the JS thread */
+  bool taken, done;        /* protected by env->mu */
+} nt_call;
+
+struct nt_env {
+  /* Set once at creation. */
+  napi_env env;
+  uv_loop_t *loop;
+  unsigned max_runners;    /* libuv threadpool size */
+
+  /* Any thread: true from teardown on; perform polls it. */
+  atomic_bool closing;
+
+  /* Protected by mu. */
+  uv_mutex_t mu;
+  uv_cond_t cond;          /* call_js answers, abort and teardown */
+  nt_link backlog;         /* NT_READY tasks, FIFO */
+  nt_link done;            /* NT_DONE tasks, in completion order */
+  nt_link progress;        /* tasks with pending progress */
+  nt_link calls;           /* waiting call_js requests */
+  nt_link queues;          /* live queues */
+  unsigned busy;           /* runners inside a perform */
+  bool async_closed;       /* closing: no uv_async_send after this */
+
+  /* Loop (JS) thread only. */
+  uv_async_t async;        /* wakes the loop for done / progress / calls */
+  unsigned runners;        /* runner requests handed to libuv */
+  size_t outstanding;      /* delivered tasks not yet settled */
+  nt_link settle;          /* settled-on-the-loop tasks (aborted early) */
+  nt_link all;             /* every live task (built or delivered) */
+  nt_link runner_reqs;     /* runner requests in flight */
+  napi_ref holder;         /* object: batch resource, symbol store */
+  napi_async_context batch;/* async context of the batch callback scope */
+  napi_async_cleanup_hook_handle hook;
+  bool tearing_down;
+  bool async_close_done;   /* uv_close's callback has run */
+  nt_link env_link;        /* in the global env list (env.c) */
+};
+
+/* Built-in error codes of the library: one table (X-macro) so the enum,
+   the strings and docs/errors.md cannot drift apart. */
+#define NT_ERRORS(X)                                                      \
+  X(INVALID_ARG_TYPE, "ERR_INVALID_ARG_TYPE")                             \
+  X(INVALID_ARG_VALUE, "ERR_INVALID_ARG_VALUE")                           \
+  X(ABORT, "ABORT_ERR")                                                   \
+  X(NO_VALUE, "ERR_NAPI_TASK_NO_VALUE")                                   \
+  X(OUT_OF_MEMORY, "ERR_NAPI_TASK_OUT_OF_MEMORY")
+
+typedef enum {
+#define NT_ERR_ENUM(name, str) NT_ERR_##name,
+  NT_ERRORS(NT_ERR_ENUM)
+#undef NT_ERR_ENUM
+  NT_ERR_COUNT_
+} nt_error_code;
+
+/* errors.c (JS thread) */
+NT_HIDDEN const char *nt_error_code_string(nt_error_code code);
+NT_HIDDEN napi_status nt_throw_type_error(napi_env env, const char *what,
+                                          const char *expected,
+                                          napi_value received);
+NT_HIDDEN napi_value nt_make_error(napi_env env, const char *code,
+                                   const char *message);
+NT_HIDDEN napi_value nt_make_abort_error(napi_env env, napi_value reason);
+NT_HIDDEN char *nt_strdup(const char *s);
+
+/* output.c */
+NT_HIDDEN void nt_output_drop(napi_task_output *out); /* any thread */
+/* JS thread: consumes `out`. Returns napi_ok with *value set, or a failure
+   with *error set to the JS error (never leaves an exception pending). */
+NT_HIDDEN bool nt_output_to_js(napi_env env, napi_task_output *out,
+                               napi_value *value, napi_value *error);
+
+/* env.c */
+NT_HIDDEN nt_env *nt_env_get(napi_env env);           /* JS thread */
+NT_HIDDEN void nt_env_wake(nt_env *e);                /* mu held */
+NT_HIDDEN void nt_env_retain(nt_env *e);              /* JS thread */
+NT_HIDDEN void nt_fatal_exception(napi_env env);      /* JS thread */
+NT_HIDDEN void nt_env_finish_if_idle(nt_env *e);      /* JS thread */
+
+/* runner.c */
+NT_HIDDEN void nt_runner_pump(nt_env *e);             /* JS thread */
+NT_HIDDEN void nt_runner_cancel_all(nt_env *e);       /* JS thread */
+NT_HIDDEN void nt_enqueue_locked(nt_env *e, napi_task t); /* mu held */
+NT_HIDDEN void nt_dequeue_locked(nt_env *e, napi_task t); /* mu held */
+
+/* task.c */
+NT_HIDDEN void nt_task_free(napi_task t);             /* JS thread */
+NT_HIDDEN void nt_task_settle(napi_task t);           /* JS thread */
+NT_HIDDEN void nt_task_drop_all(napi_task t);         /* JS thread */
+NT_HIDDEN void nt_deliver_progress(napi_task t, nt_progress_item *items);
+NT_HIDDEN void nt_run_call(nt_env *e, nt_call *c);    /* JS thread */
+NT_HIDDEN void nt_task_abort(napi_task t);            /* JS thread */
+
+/* signal.c (JS thread) */
+NT_HIDDEN napi_status nt_signal_attach(napi_task t, bool *already_aborted);
+NT_HIDDEN void nt_signal_detach(napi_task t);
+NT_HIDDEN napi_status nt_signal_check(napi_env env, napi_value signal,
+                                      bool *is_signal);
+NT_HIDDEN napi_value nt_signal_reason(napi_task t);
+
+#endif  /* NAPI_TASK_INTERNAL_H_ */

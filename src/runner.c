@@ -1,0 +1,156 @@
+/*
+ * Runners: how tasks reach the threadpool.
+ *
+ * The library keeps its backlog itself and hands libuv at most
+ * `max_runners` (the pool size) work requests per env. Each request, a
+ * runner, pulls ready tasks from the env's backlog and runs them one after
+ * another until the backlog is empty or RUNNER_BUDGET_NS has passed, then
+ * gives its thread back to libuv. So an fs or dns request queued meanwhile
+ * waits about one budget, not the whole backlog, and a busy env pays one
+ * loop round trip per budget, not per task. Queues (caps per lane) are
+ * applied when a task moves into the backlog.
+ */
+#include "internal.h"
+
+/* How long a runner keeps its thread, checked between tasks. */
+#define RUNNER_BUDGET_NS 1000000u
+
+typedef struct nt_runner {
+  uv_work_t req;
+  nt_env *env;
+  nt_link link;  /* in env->runner_reqs; loop thread only */
+} nt_runner;
+
+/* mu held. Moves queue heads into the backlog while the queue has room. */
+static void queue_promote_locked(nt_env *e, napi_task_queue q) {
+  nt_link *l;
+  while (q->running < q->max_running &&
+         (l = nt_list_shift(&q->waiting)) != NULL) {
+    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
+    q->running++;
+    t->state = NT_READY;
+    nt_list_push(&e->backlog, &t->link);
+  }
+}
+
+void nt_enqueue_locked(nt_env *e, napi_task t) {
+  napi_task_queue q = t->queue;
+  if (q != NULL && q->running >= q->max_running) {
+    t->state = NT_WAITING;
+    nt_list_push(&q->waiting, &t->link);
+    return;
+  }
+  if (q != NULL) q->running++;
+  t->state = NT_READY;
+  nt_list_push(&e->backlog, &t->link);
+}
+
+void nt_dequeue_locked(nt_env *e, napi_task t) {
+  nt_list_remove(&t->link);
+  if (t->state == NT_READY && t->queue != NULL) {
+    t->queue->running--;
+    queue_promote_locked(e, t->queue);
+  }
+}
+
+/* Threadpool. */
+static void runner_work(uv_work_t *req) {
+  nt_runner *r = NT_CONTAINER(req, nt_runner, req);
+  nt_env *e = r->env;
+  uint64_t start = uv_hrtime();
+  nt_link *l;
+
+  uv_mutex_lock(&e->mu);
+  while (!atomic_load_explicit(&e->closing, memory_order_relaxed) &&
+         (l = nt_list_shift(&e->backlog)) != NULL) {
+    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
+    napi_task_output out;
+    t->state = NT_RUNNING;
+    e->busy++;
+    uv_mutex_unlock(&e->mu);
+
+    /* perform owns t->data from here on; no lock is held while it runs. */
+    out = t->perform((napi_task_ctx)t, t->data);
+
+    uv_mutex_lock(&e->mu);
+    e->busy--;
+    t->data = NULL;
+    t->output = out;
+    t->state = NT_DONE;
+    if (t->queue != NULL) {
+      t->queue->running--;
+      queue_promote_locked(e, t->queue);
+    }
+    nt_list_push(&e->done, &t->link);
+    nt_env_wake(e);
+    if (uv_hrtime() - start >= RUNNER_BUDGET_NS) break;
+  }
+  uv_mutex_unlock(&e->mu);
+}
+
+/* Loop thread. status is UV_ECANCELED for a runner cancelled at teardown
+   before it started. */
+static void runner_done(uv_work_t *req, int status) {
+  nt_runner *r = NT_CONTAINER(req, nt_runner, req);
+  nt_env *e = r->env;
+  nt_link done, *l;
+  napi_handle_scope hs;
+
+  (void)status;
+  nt_list_remove(&r->link);
+  free(r);
+  e->runners--;
+  if (!e->tearing_down) {
+    nt_runner_pump(e);
+    return;
+  }
+  /* Teardown: what this runner finished is dropped without calling JS. */
+  nt_list_init(&done);
+  uv_mutex_lock(&e->mu);
+  nt_list_splice(&done, &e->done);
+  uv_mutex_unlock(&e->mu);
+  if (!nt_list_empty(&done)) {
+    bool scoped = napi_open_handle_scope(e->env, &hs) == napi_ok;
+    while ((l = nt_list_shift(&done)) != NULL)
+      nt_task_drop_all(NT_CONTAINER(l, struct napi_task__, link));
+    if (scoped) napi_close_handle_scope(e->env, hs);
+  }
+  nt_env_finish_if_idle(e);
+}
+
+void nt_runner_pump(nt_env *e) {
+  size_t ready = 0, available;
+  nt_link *l;
+
+  if (e->tearing_down || e->runners >= e->max_runners) return;
+  uv_mutex_lock(&e->mu);
+  for (l = e->backlog.next; l != &e->backlog && ready < e->max_runners;
+       l = l->next)
+    ready++;
+  /* Runners not inside a perform (queued in libuv, or between tasks) will
+     take ready tasks; those inside a perform will not soon. */
+  available = e->runners - e->busy;
+  uv_mutex_unlock(&e->mu);
+  /* One available runner per ready task, up to the pool size: idle threads
+     get work, and a single task does not wake the whole pool. */
+  while (e->runners < e->max_runners && available < ready) {
+    nt_runner *r = malloc(sizeof(*r));
+    if (r == NULL) return; /* a later completion pumps again */
+    r->env = e;
+    if (uv_queue_work(e->loop, &r->req, runner_work, runner_done) != 0) {
+      free(r);
+      return;
+    }
+    nt_list_push(&e->runner_reqs, &r->link);
+    e->runners++;
+    available++;
+  }
+}
+
+void nt_runner_cancel_all(nt_env *e) {
+  nt_link *l;
+  /* uv_cancel succeeds only for requests no thread has picked up; their
+     runner_done then runs with UV_ECANCELED. The others finish normally. */
+  for (l = e->runner_reqs.next; l != &e->runner_reqs; l = l->next)
+    uv_cancel((uv_req_t *)&NT_CONTAINER(l, nt_runner, link)->req);
+}

@@ -1,0 +1,178 @@
+/*
+ * AbortSignal: one shared 'abort' listener per signal and env, whatever
+ * the number of tasks on it, so a long-lived signal shared by many tasks
+ * neither grows nor raises MaxListenersExceededWarning. The record hangs
+ * off the signal under a private symbol. JS thread only.
+ */
+#include "internal.h"
+
+struct nt_signal {
+  nt_env *env;
+  napi_ref signal;   /* strong while tasks wait on it */
+  napi_ref listener; /* the 'abort' listener function */
+  nt_link tasks;     /* tasks attached (signal_link) */
+};
+
+napi_status nt_signal_check(napi_env env, napi_value signal, bool *ok) {
+  napi_value global, ctor, ignored;
+  bool pending = false;
+
+  *ok = false;
+  if (napi_get_global(env, &global) != napi_ok ||
+      napi_get_named_property(env, global, "AbortSignal", &ctor) != napi_ok)
+    return napi_generic_failure;
+  if (napi_instanceof(env, signal, ctor, ok) != napi_ok) {
+    /* A revoked Proxy throws from instanceof: not a signal. */
+    *ok = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+      napi_get_and_clear_last_exception(env, &ignored);
+  }
+  return napi_ok;
+}
+
+/* The per-env symbol that keys our record on a signal. */
+static napi_status key(nt_env *e, napi_value *result) {
+  napi_env env = e->env;
+  napi_value holder, desc;
+  napi_valuetype type;
+  napi_status s;
+
+  if ((s = napi_get_reference_value(env, e->holder, &holder)) != napi_ok)
+    return s;
+  if ((s = napi_get_named_property(env, holder, "signalKey", result)) !=
+      napi_ok)
+    return s;
+  if (napi_typeof(env, *result, &type) == napi_ok && type == napi_symbol)
+    return napi_ok;
+  if ((s = napi_create_string_utf8(env, "napi_task.signal", NAPI_AUTO_LENGTH,
+                                   &desc)) != napi_ok ||
+      (s = napi_create_symbol(env, desc, result)) != napi_ok)
+    return s;
+  return napi_set_named_property(env, holder, "signalKey", *result);
+}
+
+static napi_value on_abort(napi_env env, napi_callback_info info) {
+  nt_signal *sig;
+  nt_link *l, *next;
+  if (napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&sig) != napi_ok)
+    return NULL;
+  /* nt_task_abort never detaches, so the list is stable here. */
+  for (l = sig->tasks.next; l != &sig->tasks; l = next) {
+    next = l->next;
+    nt_task_abort(NT_CONTAINER(l, struct napi_task__, signal_link));
+  }
+  return NULL;
+}
+
+/* Calls signal[method]('abort', listener). */
+static napi_status call_listener_method(napi_env env, napi_value signal,
+                                        const char *method,
+                                        napi_value listener) {
+  napi_value fn, argv[2];
+  napi_status s;
+  if ((s = napi_get_named_property(env, signal, method, &fn)) != napi_ok ||
+      (s = napi_create_string_utf8(env, "abort", NAPI_AUTO_LENGTH,
+                                   &argv[0])) != napi_ok)
+    return s;
+  argv[1] = listener;
+  return napi_call_function(env, signal, fn, 2, argv, NULL);
+}
+
+napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
+  nt_env *e = t->env;
+  napi_env env = e->env;
+  napi_value signal, aborted, k, ext, listener;
+  napi_valuetype type;
+  nt_signal *sig = NULL;
+  napi_status s;
+  napi_property_descriptor prop = {0};
+
+  *already_aborted = false;
+  if ((s = napi_get_reference_value(env, t->signal_ref, &signal)) != napi_ok ||
+      (s = napi_get_named_property(env, signal, "aborted", &aborted)) !=
+          napi_ok ||
+      (s = napi_get_value_bool(env, aborted, already_aborted)) != napi_ok)
+    return s;
+  if (*already_aborted) return napi_ok;
+
+  if ((s = key(e, &k)) != napi_ok ||
+      (s = napi_get_property(env, signal, k, &ext)) != napi_ok)
+    return s;
+  if (napi_typeof(env, ext, &type) == napi_ok && type == napi_external) {
+    if ((s = napi_get_value_external(env, ext, (void **)&sig)) != napi_ok)
+      return s;
+  } else {
+    sig = calloc(1, sizeof(*sig));
+    if (sig == NULL) return napi_generic_failure;
+    sig->env = e;
+    nt_list_init(&sig->tasks);
+    if ((s = napi_create_function(env, "napiTaskAbort", NAPI_AUTO_LENGTH,
+                                  on_abort, sig, &listener)) != napi_ok ||
+        (s = napi_create_external(env, sig, NULL, NULL, &ext)) != napi_ok)
+      goto fail;
+    prop.name = k;
+    prop.value = ext;
+    prop.attributes = napi_writable | napi_configurable;
+    if ((s = napi_define_properties(env, signal, 1, &prop)) != napi_ok)
+      goto fail;
+    if ((s = call_listener_method(env, signal, "addEventListener",
+                                  listener)) != napi_ok) {
+      bool deleted;
+      napi_delete_property(env, signal, k, &deleted);
+      goto fail;
+    }
+    if ((s = napi_create_reference(env, signal, 1, &sig->signal)) !=
+            napi_ok ||
+        (s = napi_create_reference(env, listener, 1, &sig->listener)) !=
+            napi_ok) {
+      /* Very unlikely; detach below cleans up what exists. */
+      nt_list_push(&sig->tasks, &t->signal_link);
+      t->signal = sig;
+      nt_signal_detach(t);
+      return s;
+    }
+  }
+  nt_list_push(&sig->tasks, &t->signal_link);
+  t->signal = sig;
+  return napi_ok;
+
+fail:
+  free(sig);
+  return s;
+}
+
+void nt_signal_detach(napi_task t) {
+  nt_signal *sig = t->signal;
+  nt_env *e = sig->env;
+  napi_env env = e->env;
+  napi_value signal, listener, k;
+  bool deleted;
+
+  nt_list_remove(&t->signal_link);
+  t->signal = NULL;
+  if (!nt_list_empty(&sig->tasks)) return;
+  /* The last task on this signal: remove the listener and our record.
+     During teardown JS cannot run; the signal dies with the env. */
+  if (!e->tearing_down && sig->signal != NULL && sig->listener != NULL &&
+      napi_get_reference_value(env, sig->signal, &signal) == napi_ok &&
+      napi_get_reference_value(env, sig->listener, &listener) == napi_ok) {
+    if (call_listener_method(env, signal, "removeEventListener", listener) !=
+        napi_ok)
+      nt_fatal_exception(env);
+    if (key(e, &k) == napi_ok)
+      napi_delete_property(env, signal, k, &deleted);
+  }
+  if (sig->signal != NULL) napi_delete_reference(env, sig->signal);
+  if (sig->listener != NULL) napi_delete_reference(env, sig->listener);
+  free(sig);
+}
+
+napi_value nt_signal_reason(napi_task t) {
+  napi_env env = t->env->env;
+  napi_value signal, reason = NULL;
+  if (t->signal_ref == NULL ||
+      napi_get_reference_value(env, t->signal_ref, &signal) != napi_ok ||
+      napi_get_named_property(env, signal, "reason", &reason) != napi_ok)
+    return NULL;
+  return reason;
+}

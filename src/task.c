@@ -1,0 +1,302 @@
+/*
+ * A task's life on the JS thread: build, options, delivery, settle, free.
+ */
+#include "internal.h"
+
+napi_status napi_task_build(napi_env env, napi_task_perform perform,
+                            void *data, napi_task_drop drop,
+                            napi_task *result) {
+  nt_env *e;
+  napi_task t;
+
+  if (result != NULL) *result = NULL;
+  if (env == NULL || perform == NULL || result == NULL) goto invalid;
+  e = nt_env_get(env);
+  t = e != NULL ? calloc(1, sizeof(*t)) : NULL;
+  if (t == NULL) {
+    if (drop != NULL) drop(data);
+    return napi_generic_failure;
+  }
+  t->env = e;
+  t->perform = perform;
+  t->data = data;
+  t->drop = drop;
+  t->state = NT_BUILT;
+  atomic_init(&t->cancelled, false);
+  nt_list_init(&t->link);
+  nt_list_init(&t->progress_link);
+  nt_list_init(&t->progress_js_link);
+  nt_list_init(&t->signal_link);
+  nt_list_push(&e->all, &t->all_link);
+  *result = t;
+  return napi_ok;
+
+invalid:
+  /* A failed call still drops what it was given. */
+  if (drop != NULL) drop(data);
+  return napi_invalid_arg;
+}
+
+napi_status napi_task_set_name(napi_task task, const char *name) {
+  char *copy;
+  if (task == NULL || name == NULL || task->state != NT_BUILT)
+    return napi_invalid_arg;
+  copy = nt_strdup(name);
+  if (copy == NULL) return napi_generic_failure;
+  free(task->name);
+  task->name = copy;
+  return napi_ok;
+}
+
+napi_status napi_task_set_signal(napi_task task, napi_value signal) {
+  napi_env env;
+  bool ok = false;
+  napi_status s;
+  napi_ref ref;
+
+  if (task == NULL || signal == NULL || task->state != NT_BUILT)
+    return napi_invalid_arg;
+  env = task->env->env;
+  s = nt_signal_check(env, signal, &ok);
+  if (s != napi_ok) return s;
+  if (!ok) {
+    nt_throw_type_error(env, "signal", "an instance of AbortSignal", signal);
+    return napi_object_expected;
+  }
+  s = napi_create_reference(env, signal, 1, &ref);
+  if (s != napi_ok) return s;
+  if (task->signal_ref != NULL) napi_delete_reference(env, task->signal_ref);
+  task->signal_ref = ref;
+  return napi_ok;
+}
+
+napi_status napi_task_set_progress(napi_task task, napi_value on_progress,
+                                   napi_task_progress_mode mode) {
+  napi_env env;
+  napi_valuetype type;
+  napi_ref ref;
+  napi_status s;
+
+  if (task == NULL || on_progress == NULL || task->state != NT_BUILT ||
+      (mode != NAPI_TASK_PROGRESS_COALESCE && mode != NAPI_TASK_PROGRESS_QUEUE))
+    return napi_invalid_arg;
+  env = task->env->env;
+  s = napi_typeof(env, on_progress, &type);
+  if (s != napi_ok) return s;
+  if (type != napi_function) {
+    nt_throw_type_error(env, "onProgress", "of type function", on_progress);
+    return napi_function_expected;
+  }
+  s = napi_create_reference(env, on_progress, 1, &ref);
+  if (s != napi_ok) return s;
+  if (task->on_progress != NULL) napi_delete_reference(env, task->on_progress);
+  task->on_progress = ref;
+  task->progress_mode = mode;
+  return napi_ok;
+}
+
+napi_status napi_task_set_queue(napi_task task, napi_task_queue queue) {
+  if (task == NULL || queue == NULL || task->state != NT_BUILT ||
+      queue->env != task->env || queue->released)
+    return napi_invalid_arg;
+  if (task->queue != NULL) task->queue->refs--; /* never the last ref */
+  queue->refs++;
+  task->queue = queue;
+  return napi_ok;
+}
+
+/* Unlinks the task from the queue it holds a reference to. */
+static void queue_unref(napi_task_queue q) {
+  if (--q->refs != 0) return;
+  nt_list_remove(&q->env_link);
+  free(q);
+}
+
+static void free_progress(nt_progress_item *item) {
+  while (item != NULL) {
+    nt_progress_item *next = item->next;
+    nt_output_drop(&item->value);
+    free(item);
+    item = next;
+  }
+}
+
+void nt_task_free(napi_task t) {
+  nt_env *e = t->env;
+  napi_env env = e->env;
+
+  nt_list_remove(&t->all_link);
+  if (t->signal != NULL) nt_signal_detach(t);
+  if (t->signal_ref != NULL) napi_delete_reference(env, t->signal_ref);
+  if (t->callback != NULL) napi_delete_reference(env, t->callback);
+  if (t->on_progress != NULL) napi_delete_reference(env, t->on_progress);
+  if (t->js_error != NULL) napi_delete_reference(env, t->js_error);
+  if (t->async != NULL) napi_async_destroy(env, t->async);
+  if (t->queue != NULL) queue_unref(t->queue);
+  if (t->state != NT_BUILT && --e->outstanding == 0 && !e->tearing_down)
+    uv_unref((uv_handle_t *)&e->async);
+  free(t->name);
+  free(t);
+}
+
+void nt_task_drop_all(napi_task t) {
+  /* perform never ran: its data is dropped; it ran: its output is. */
+  if (t->state == NT_DONE || t->state == NT_SETTLING)
+    nt_output_drop(&t->output);
+  if (t->data != NULL && t->drop != NULL) t->drop(t->data);
+  t->data = NULL;
+  free_progress(t->progress_head);
+  free_progress(t->progress_js);
+  t->progress_head = t->progress_js = NULL;
+  /* A pending promise cannot be settled without JS; Node frees its
+     persistent with the isolate. */
+  nt_task_free(t);
+}
+
+void napi_task_discard(napi_task task) {
+  if (task == NULL || task->state != NT_BUILT) return;
+  nt_task_drop_all(task);
+}
+
+/* Delivery failed: the caller gets `status`; everything is dropped. */
+static napi_status fail(napi_task t, napi_status status) {
+  nt_task_drop_all(t);
+  return status;
+}
+
+static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
+                           napi_value *promise) {
+  nt_env *e;
+  napi_env env;
+  napi_value name;
+  napi_valuetype type;
+  bool aborted = false;
+  napi_status s;
+
+  if (t == NULL || t->state != NT_BUILT) return napi_invalid_arg;
+  e = t->env;
+  env = e->env;
+  if (kind == NT_DELIVER_CALLBACK) {
+    if (callback == NULL) return fail(t, napi_invalid_arg);
+    if ((s = napi_typeof(env, callback, &type)) != napi_ok) return fail(t, s);
+    if (type != napi_function) {
+      nt_throw_type_error(env, "callback", "of type function", callback);
+      return fail(t, napi_function_expected);
+    }
+    if ((s = napi_create_reference(env, callback, 1, &t->callback)) != napi_ok)
+      return fail(t, s);
+  } else {
+    if (promise == NULL) return fail(t, napi_invalid_arg);
+    if ((s = napi_create_promise(env, &t->deferred, promise)) != napi_ok)
+      return fail(t, s);
+  }
+  t->delivery = kind;
+
+  /* The async context of the delivery call: callbacks, progress and
+     call_js run in it, so AsyncLocalStorage and async_hooks see the
+     caller's context. */
+  s = napi_create_string_utf8(env, t->name != NULL ? t->name : "napi_task",
+                              NAPI_AUTO_LENGTH, &name);
+  if (s == napi_ok) s = napi_async_init(env, NULL, name, &t->async);
+  if (s != napi_ok) goto fail_delivered;
+
+  if (t->signal_ref != NULL) {
+    s = nt_signal_attach(t, &aborted);
+    if (s != napi_ok) goto fail_delivered;
+  }
+
+  nt_env_retain(e);
+  if (aborted) {
+    /* Settles on a later turn with the AbortError; perform never runs. */
+    t->aborted = true;
+    if (t->drop != NULL) t->drop(t->data);
+    t->data = NULL;
+    t->state = NT_SETTLING;
+    nt_list_push(&e->settle, &t->link);
+    uv_mutex_lock(&e->mu);
+    nt_env_wake(e);
+    uv_mutex_unlock(&e->mu);
+    return napi_ok;
+  }
+  uv_mutex_lock(&e->mu);
+  nt_enqueue_locked(e, t);
+  uv_mutex_unlock(&e->mu);
+  nt_runner_pump(e);
+  return napi_ok;
+
+fail_delivered:
+  if (t->deferred != NULL) {
+    /* The promise is not handed out (*promise is reset): settle it quietly
+       so its deferred is freed, without an unhandled rejection. */
+    napi_value undefined;
+    napi_get_undefined(env, &undefined);
+    napi_resolve_deferred(env, t->deferred, undefined);
+    t->deferred = NULL;
+  }
+  return fail(t, s);
+}
+
+napi_status napi_task_schedule(napi_task task, napi_value callback,
+                               napi_value *result) {
+  if (result != NULL) {
+    *result = NULL;
+    if (task != NULL) napi_get_undefined(task->env->env, result);
+  }
+  return deliver(task, NT_DELIVER_CALLBACK, callback, NULL);
+}
+
+napi_status napi_task_schedule_task(napi_task task, napi_value callback) {
+  return deliver(task, NT_DELIVER_CALLBACK, callback, NULL);
+}
+
+napi_status napi_task_promise(napi_task task, napi_value *promise) {
+  napi_status s;
+  if (promise != NULL) *promise = NULL;
+  s = deliver(task, NT_DELIVER_PROMISE, NULL, promise);
+  if (s != napi_ok && promise != NULL) *promise = NULL;
+  return s;
+}
+
+/* JS thread, in the batch. Abort (listener), call_js exception, or the
+   output decide the result; then the callback runs or the promise
+   settles, and the task is freed. */
+void nt_task_settle(napi_task t) {
+  napi_env env = t->env->env;
+  napi_value value = NULL, error = NULL, cb, recv, args[2];
+
+  t->state = NT_SETTLING;
+  if (t->aborted) {
+    nt_output_drop(&t->output);
+    error = nt_make_abort_error(env, nt_signal_reason(t));
+  } else if (t->js_error != NULL && t->output.kind_ != NAPI_TASK_OUT_ERROR_) {
+    napi_value holder;
+    nt_output_drop(&t->output);
+    if (napi_get_reference_value(env, t->js_error, &holder) == napi_ok)
+      napi_get_named_property(env, holder, "e", &error);
+  } else {
+    nt_output_to_js(env, &t->output, &value, &error);
+  }
+
+  if (t->delivery == NT_DELIVER_PROMISE) {
+    if (error != NULL)
+      napi_reject_deferred(env, t->deferred, error);
+    else
+      napi_resolve_deferred(env, t->deferred, value);
+    t->deferred = NULL;
+  } else if (napi_get_reference_value(env, t->callback, &cb) == napi_ok) {
+    if (error != NULL) {
+      args[0] = error;
+      napi_get_undefined(env, &args[1]);
+    } else {
+      napi_get_null(env, &args[0]);
+      args[1] = value;
+    }
+    napi_get_global(env, &recv);
+    /* An exception thrown by the user's callback is an uncaught exception,
+       as with any Node callback. */
+    if (napi_make_callback(env, t->async, recv, cb, 2, args, NULL) ==
+        napi_pending_exception)
+      nt_fatal_exception(env);
+  }
+  nt_task_free(t);
+}
