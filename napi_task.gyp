@@ -10,6 +10,7 @@
         'src/control.c',
         'src/env.c',
         'src/errors.c',
+        'src/legacy.c',
         'src/output.c',
         'src/runner.c',
         'src/signal.c',

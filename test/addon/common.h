@@ -68,7 +68,10 @@ int gate_waiting(gate *g);
    returning the object exported as exports.<feature>. */
 #define TEST_FEATURES(X) \
   X(common)              \
-  X(core)
+  X(core)                \
+  X(control)             \
+  X(legacy)              \
+  X(torture)
 
 #define TEST_DECLARE(name) napi_value init_##name(napi_env env);
 TEST_FEATURES(TEST_DECLARE)
