@@ -1,0 +1,347 @@
+'use strict'
+// The core: building, the three deliveries, every output constructor,
+// errors, bad input, and exactly-once accounting of every data pointer.
+const t = require('tap')
+const fs = require('fs')
+const path = require('path')
+const v8 = require('v8')
+const vm = require('vm')
+const { AsyncLocalStorage, createHook } = require('async_hooks')
+
+const addon = require(process.env.NAPI_TASK_TEST_ADDON ||
+  path.join(__dirname, '..', 'build', 'Release', 'test_addon.node'))
+const { core, common } = addon
+
+v8.setFlagsFromString('--expose-gc')
+const gc = vm.runInNewContext('gc')
+
+// napi_status values (js_native_api_types.h).
+const napi = { ok: 0, invalid_arg: 1, object_expected: 2, function_expected: 5 }
+
+const cb = (fn, ...args) =>
+  new Promise((resolve, reject) => {
+    fn(...args, (err, value) => resolve({ err, value }))
+  })
+
+// Every scenario ends balanced: created == consumed + dropped, never twice.
+const balanced = async (t) => {
+  // Zero-copy Buffers drop their bytes when collected.
+  for (let i = 0; i < 3; i++) {
+    gc()
+    await new Promise(resolve => setImmediate(resolve))
+  }
+  const c = common.counts()
+  t.equal(c.twice, 0, 'no datum consumed or dropped twice')
+  t.equal(c.created, c.consumed + c.dropped,
+    `created ${c.created} == consumed ${c.consumed} + dropped ${c.dropped}`)
+  return c
+}
+
+t.test('schedule: callback(null, value), returns undefined, never synchronously', async t => {
+  let called = false
+  let done
+  const p = new Promise(resolve => { done = resolve })
+  const r = core.addOne(41, (err, value) => {
+    called = true
+    done({ err, value, args: arguments.length })
+  })
+  t.equal(r, undefined, 'schedule returns undefined')
+  t.equal(called, false, 'the callback does not run inside the delivery call')
+  const { err, value } = await p
+  t.equal(err, null)
+  t.equal(value, 42)
+  await balanced(t)
+})
+
+t.test('schedule_task: napi_ok and callback(null, value)', async t => {
+  const got = await new Promise(resolve => {
+    const status = core.addOneTask(1.5, (err, value) => resolve({ err, value, status }))
+  })
+  t.same(got, { err: null, value: 2.5, status: napi.ok })
+  await balanced(t)
+})
+
+t.test('promise: resolves with the value', async t => {
+  const p = core.addOne(9)
+  t.ok(p instanceof Promise)
+  t.equal(await p, 10)
+  await balanced(t)
+})
+
+t.test('promise: rejects with the error', async t => {
+  await t.rejects(core.output('error', 7, 'seven'), {
+    message: 'failed with 7 and seven',
+    code: 'ETEST_CODE'
+  })
+  await balanced(t)
+})
+
+t.test('every output constructor, exact values, callback and promise', async t => {
+  const cases = [
+    ['undefined', 0, '', undefined],
+    ['true', 0, '', true],
+    ['false', 0, '', false],
+    ['double', -0.25, '', -0.25],
+    ['double', Infinity, '', Infinity],
+    ['int64', 2 ** 53, '', 2 ** 53],
+    ['int64', -(2 ** 53), '', -(2 ** 53)],
+    ['int64', -7, '', -7],
+    ['int64max', 0, '', 9223372036854775807],
+    ['string', 0, 'h\u00e9llo \u{1F600} world', 'h\u00e9llo \u{1F600} world'],
+    ['string', 0, '', ''],
+    ['nullString', 0, '', null],
+    ['complete', 123.5, '', 123.5]
+  ]
+  for (const [kind, num, text, expected] of cases) {
+    const viaCb = await cb(core.output, kind, num, text)
+    t.same(viaCb, { err: null, value: expected }, `${kind} ${num} by callback`)
+    t.equal(Object.is(viaCb.value, expected), true, `${kind} is exactly ${String(expected)}`)
+    const viaPromise = await core.output(kind, num, text)
+    t.equal(Object.is(viaPromise, expected), true, `${kind} by promise`)
+  }
+  const dbl = await core.output('double', NaN, '')
+  t.ok(Number.isNaN(dbl), 'NaN survives')
+  await balanced(t)
+})
+
+t.test('buffer output: bytes intact, zero-copy bytes dropped once when collected', async t => {
+  for (const len of [1, 10, 4096, 1 << 20]) {
+    const buf = await core.output('buffer', len, '')
+    t.ok(Buffer.isBuffer(buf))
+    t.equal(buf.length, len)
+    let ok = true
+    for (let i = 0; i < len; i++) {
+      if (buf[i] !== ((i * 7 + 3) & 0xff)) { ok = false; break }
+    }
+    t.ok(ok, `${len} bytes intact`)
+  }
+  const empty = await core.output('emptyBuffer', 0, '')
+  t.ok(Buffer.isBuffer(empty))
+  t.equal(empty.length, 0)
+  await balanced(t)
+})
+
+t.test('napi_task_error: code and formatted message', async t => {
+  const { err, value } = await cb(core.output, 'error', -12, 'x%sy')
+  t.equal(value, undefined)
+  t.ok(err instanceof Error)
+  t.equal(err.message, 'failed with -12 and x%sy')
+  t.equal(err.code, 'ETEST_CODE')
+  const noCode = await cb(core.output, 'errorNoCode', 0, 'just a message')
+  t.equal(noCode.err.message, 'just a message')
+  t.notOk('code' in noCode.err, 'no code property when code is NULL')
+  await balanced(t)
+})
+
+t.test('napi_task_error_uv: shaped exactly like fs errors', async t => {
+  const missing = path.join(__dirname, 'no such dir', 'missing.txt')
+  let expected
+  try {
+    fs.openSync(missing, 'r')
+  } catch (e) {
+    expected = e
+  }
+  const ENOENT = expected.errno
+  const { err } = await cb(core.output, 'errorUv', ENOENT, missing)
+  t.equal(err.message, expected.message)
+  t.same(Object.keys(err), Object.keys(expected), 'same own enumerable keys, same order')
+  for (const k of ['errno', 'code', 'syscall', 'path']) {
+    t.equal(err[k], expected[k], k)
+  }
+  t.equal(err.constructor, Error)
+  t.equal(err.name, 'Error')
+
+  const noPath = await cb(core.output, 'errorUvNoPath', ENOENT, '')
+  t.equal(noPath.err.message, 'ENOENT: no such file or directory, read')
+  t.same(Object.keys(noPath.err), ['errno', 'code', 'syscall'])
+  t.notOk('path' in noPath.err)
+
+  const bad = await cb(core.output, 'errorUv', 2, 'x')
+  t.equal(bad.err.code, 'ERR_INVALID_ARG_VALUE', 'a non-negative uv code is refused')
+  t.equal(bad.err.message,
+    'napi_task_error_uv: uv_err must be a negative libuv error code, got 2')
+  await balanced(t)
+})
+
+t.test('complete throwing: reaches the callback / rejection, never uncaughtException', async t => {
+  const uncaught = []
+  const onUncaught = e => uncaught.push(e)
+  process.on('uncaughtException', onUncaught)
+  t.teardown(() => process.off('uncaughtException', onUncaught))
+
+  const thrown = await cb(core.output, 'completeThrow', 0, '')
+  t.equal(thrown.err.message, 'complete threw')
+  t.equal(thrown.err.code, 'ETEST')
+  t.equal(thrown.value, undefined)
+  await t.rejects(core.output('completeThrow', 0, ''), { message: 'complete threw' })
+
+  const primitive = await cb(core.output, 'completeThrowPrimitive', 0, '')
+  t.equal(primitive.err, 'boom', 'a thrown primitive arrives as is')
+  await t.rejects(core.output('completeThrowPrimitive', 0, ''), 'boom')
+
+  const nothing = await cb(core.output, 'completeNull', 0, '')
+  t.equal(nothing.err.code, 'ERR_NAPI_TASK_NO_VALUE')
+  t.equal(nothing.err.message, 'complete returned NULL without throwing')
+
+  const nullFn = await cb(core.output, 'completeNullFn', 0, '')
+  t.equal(nullFn.err.code, 'ERR_INVALID_ARG_VALUE')
+
+  t.same(uncaught, [], 'no uncaught exception')
+  await balanced(t)
+})
+
+t.test('an exception thrown by the callback itself is uncaught, as in Node', async t => {
+  const err = await new Promise(resolve => {
+    const listeners = process.listeners('uncaughtException')
+    process.removeAllListeners('uncaughtException')
+    process.once('uncaughtException', e => {
+      for (const l of listeners) process.on('uncaughtException', l)
+      resolve(e)
+    })
+    core.addOne(1, () => { throw new Error('from the callback') })
+  })
+  t.equal(err.message, 'from the callback')
+  await balanced(t)
+})
+
+t.test('bad input: callback not a function -> TypeError, data dropped once', async t => {
+  const before = common.counts()
+  const wrong = [
+    [undefined, 'Received undefined'],
+    [null, 'Received null'],
+    [42, 'Received type number (42)'],
+    ['fn', "Received type string ('fn')"],
+    ['a'.repeat(30), "Received type string ('aaaaaaaaaaaaaaaaaaaaaaaaa...')"],
+    [true, 'Received type boolean (true)'],
+    [10n, 'Received type bigint (10n)'],
+    [Symbol('s'), 'Received type symbol (Symbol(s))'],
+    [{}, 'Received an instance of Object'],
+    [[], 'Received an instance of Array'],
+    [new (class Foo {})(), 'Received an instance of Foo'],
+    [Object.create(null), 'Received an instance of Object']
+  ]
+  const { proxy, revoke } = Proxy.revocable({}, {})
+  revoke()
+  wrong.push([proxy, 'Received an instance of Object'])
+
+  for (const [value, received] of wrong) {
+    for (const fn of [core.scheduleWith, core.scheduleTaskWith]) {
+      t.throws(() => fn(value), {
+        name: 'TypeError',
+        code: 'ERR_INVALID_ARG_TYPE',
+        message: `The "callback" argument must be of type function. ${received}`
+      }, `${fn.name} ${String(typeof value)}`)
+      t.equal(core.lastStatus(), napi.function_expected)
+    }
+  }
+  const after = await balanced(t)
+  t.equal(after.dropped - before.dropped, wrong.length * 2, 'each datum dropped')
+  t.equal(after.consumed, before.consumed, 'no perform ran')
+})
+
+t.test('NULL arguments: napi_invalid_arg, no crash, data dropped once', async t => {
+  const before = common.counts()
+  const s = core.nullArgs()
+  t.same(s, {
+    buildNullEnv: napi.invalid_arg,
+    buildNullPerform: napi.invalid_arg,
+    buildNullResult: napi.invalid_arg,
+    buildNullDrop: napi.invalid_arg,
+    scheduleNullTask: napi.invalid_arg,
+    scheduleTaskNullTask: napi.invalid_arg,
+    promiseNullTask: napi.invalid_arg,
+    promiseNullResult: napi.invalid_arg,
+    scheduleNullCallback: napi.invalid_arg,
+    setNameNullTask: napi.invalid_arg,
+    setNameNullName: napi.invalid_arg
+  })
+  const after = await balanced(t)
+  t.equal(after.created - before.created, 6)
+  t.equal(after.dropped - before.dropped, 6, 'the 3 failed builds, 2 failed deliveries, 1 discard')
+})
+
+t.test('a task delivered twice: napi_invalid_arg, runs once', async t => {
+  const before = common.counts()
+  let calls = 0
+  let done
+  const settled = new Promise(resolve => { done = resolve })
+  const s = core.deliverTwice((err, value) => {
+    calls++
+    done({ err, value })
+  })
+  t.same(s, {
+    schedule: napi.invalid_arg,
+    scheduleTask: napi.invalid_arg,
+    promise: napi.invalid_arg,
+    setName: napi.invalid_arg
+  })
+  t.same(await settled, { err: null, value: 2 })
+  await new Promise(resolve => setTimeout(resolve, 20))
+  t.equal(calls, 1)
+  const after = await balanced(t)
+  t.equal(after.consumed - before.consumed, 2, 'input consumed by perform, output by complete')
+})
+
+t.test('discard drops, never runs', async t => {
+  const before = common.counts()
+  core.discarded(100)
+  const after = await balanced(t)
+  t.equal(after.dropped - before.dropped, 100)
+  t.equal(after.consumed - before.consumed, 0)
+})
+
+t.test('AsyncLocalStorage: the store at schedule time, in the callback and after await', async t => {
+  const als = new AsyncLocalStorage()
+  const seen = await als.run({ id: 'cb' }, () => new Promise(resolve => {
+    core.addOne(1, () => resolve(als.getStore()))
+  }))
+  t.same(seen, { id: 'cb' })
+
+  const results = await Promise.all([1, 2, 3].map(i =>
+    als.run({ id: i }, async () => {
+      const v = await core.addOne(i)
+      return { v, store: als.getStore() }
+    })))
+  t.same(results, [1, 2, 3].map(i => ({ v: i + 1, store: { id: i } })))
+
+  const nested = await als.run('outer', () => new Promise(resolve => {
+    core.addOne(1, () => {
+      als.run('inner', () => core.addOne(2, () => resolve(als.getStore())))
+    })
+  }))
+  t.equal(nested, 'inner')
+  await balanced(t)
+})
+
+t.test('set_name: the async_hooks resource type; callback runs in its context', async t => {
+  const types = new Map()
+  const hook = createHook({
+    init (id, type, triggerId) { types.set(id, type) }
+  }).enable()
+  t.teardown(() => hook.disable())
+  const { executionAsyncId } = require('async_hooks')
+  const [inside, value] = await new Promise(resolve => {
+    core.named('my_addon:resize', 4, (err, v) => resolve([types.get(executionAsyncId()), v]))
+  })
+  t.equal(value, 5)
+  t.equal(inside, 'my_addon:resize')
+  const plain = await new Promise(resolve => {
+    core.addOne(1, () => resolve(types.get(executionAsyncId())))
+  })
+  t.equal(plain, 'napi_task', 'the default resource type')
+  await balanced(t)
+})
+
+t.test('many tasks at once: all settle, in any order, balanced', async t => {
+  const n = 5000
+  const values = await Promise.all(Array.from({ length: n }, (_, i) => core.addOne(i)))
+  t.equal(values.length, n)
+  t.ok(values.every((v, i) => v === i + 1))
+  const viaCb = await Promise.all(Array.from({ length: n }, (_, i) => cb(core.addOne, i)))
+  t.ok(viaCb.every(({ err, value }, i) => err === null && value === i + 1))
+  await balanced(t)
+})
+
+t.test('the addon keeps its instance-data slot', async t => {
+  t.equal(addon.instanceDataOk(), true)
+})

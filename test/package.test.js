@@ -1,0 +1,40 @@
+'use strict'
+// The package surface an addon author's binding.gyp uses.
+const t = require('tap')
+const fs = require('fs')
+const path = require('path')
+
+t.test('index.js gives include_dir and the gyp target, relative to cwd', async t => {
+  const pkg = require('..')
+  const root = path.join(__dirname, '..')
+  t.equal(pkg.version, require('../package.json').version)
+  t.equal(path.resolve(pkg.include_dir), path.join(root, 'include'))
+  t.ok(fs.existsSync(path.join(pkg.include_dir, 'napi_task.h')))
+  t.match(pkg.gyp, /napi_task\.gyp:napi_task$/)
+  t.equal(path.resolve(pkg.gyp.replace(/:napi_task$/, '')),
+    path.join(root, 'napi_task.gyp'))
+  t.notOk(path.isAbsolute(pkg.include_dir), 'relative, as gyp wants')
+})
+
+t.test('index.js from the package directory itself', async t => {
+  const cwd = process.cwd()
+  process.chdir(path.join(__dirname, '..'))
+  t.teardown(() => process.chdir(cwd))
+  delete require.cache[require.resolve('..')]
+  const pkg = require('..')
+  t.equal(pkg.include_dir, 'include')
+  t.equal(pkg.gyp, 'napi_task.gyp:napi_task')
+})
+
+t.test('package.json builds nothing on install and ships the sources', async t => {
+  const pkg = require('../package.json')
+  t.equal(pkg.gypfile, false)
+  t.notOk(pkg.scripts.install, 'no install script runs in consumers')
+  for (const f of ['index.js', 'napi_task.gyp', 'include/', 'src/']) {
+    t.ok(pkg.files.includes(f), `files lists ${f}`)
+  }
+  const gyp = fs.readFileSync(path.join(__dirname, '..', 'napi_task.gyp'), 'utf8')
+  for (const f of fs.readdirSync(path.join(__dirname, '..', 'src'))) {
+    if (f.endsWith('.c')) t.ok(gyp.includes(`'src/${f}'`), `napi_task.gyp builds src/${f}`)
+  }
+})
