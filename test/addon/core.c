@@ -305,10 +305,39 @@ static napi_value gated(napi_env env, napi_callback_info info) {
   return deliver(env, t, argc > 2 ? argv[2] : NULL);
 }
 
+/* Where sleepers log that they ran (a file survives process.exit()). */
+static FILE *run_log;
+static uv_mutex_t run_log_mu;
+static uv_once_t run_log_once = UV_ONCE_INIT;
+
+static void run_log_init(void) { uv_mutex_init(&run_log_mu); }
+
+/* runLog(path): from now on every sleeper's perform appends a line. */
+static napi_value set_run_log(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char path[1024];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  arg_string(env, argv[0], path, sizeof(path));
+  uv_once(&run_log_once, run_log_init);
+  uv_mutex_lock(&run_log_mu);
+  if (run_log != NULL) fclose(run_log);
+  run_log = fopen(path, "a");
+  uv_mutex_unlock(&run_log_mu);
+  return js_undefined(env);
+}
+
 static napi_task_output perform_sleep(napi_task_ctx ctx, void *data) {
   tracked *tr = data;
   double v = tr->value;
   (void)ctx;
+  uv_once(&run_log_once, run_log_init);
+  uv_mutex_lock(&run_log_mu);
+  if (run_log != NULL) {
+    fprintf(run_log, "ran %g\n", v);
+    fflush(run_log);
+  }
+  uv_mutex_unlock(&run_log_mu);
   uv_sleep((unsigned)tr->arg);
   tr_consume(tr);
   return napi_task_ok_double(v);
@@ -355,5 +384,6 @@ napi_value init_core(napi_env env) {
   set_fn(env, o, "gated", gated);
   set_fn(env, o, "sleeper", sleeper);
   set_fn(env, o, "leakBuilt", leak_built);
+  set_fn(env, o, "runLog", set_run_log);
   return o;
 }

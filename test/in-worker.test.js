@@ -1,0 +1,36 @@
+'use strict'
+// The whole suite again, each test file inside a worker thread: napi-task
+// must behave the same in any env, not only the main thread's.
+const t = require('tap')
+const fs = require('fs')
+const path = require('path')
+const { Worker } = require('worker_threads')
+
+// Files that cannot run in a worker, and why.
+const notInWorker = {
+  'in-worker.test.js': 'this file',
+  'package.test.js': 'tests index.js with process.chdir(), which workers lack'
+}
+
+const files = fs.readdirSync(__dirname)
+  .filter(f => f.endsWith('.test.js') && !(f in notInWorker))
+  .sort()
+
+for (const file of files) {
+  t.test(file, async t => {
+    const w = new Worker(path.join(__dirname, file), { stdout: true, stderr: true })
+    let out = ''
+    w.stdout.setEncoding('utf8').on('data', d => { out += d })
+    w.stderr.setEncoding('utf8').on('data', d => { out += d })
+    const code = await new Promise((resolve, reject) => {
+      w.on('error', reject)
+      w.on('exit', resolve)
+    })
+    const failed = out.split('\n').filter(l => /^\s*not ok /.test(l) && !/# (TODO|SKIP)/.test(l))
+    const passed = out.split('\n').filter(l => /^\s*ok /.test(l))
+    t.equal(code, 0, `${file} exits 0 in a worker`)
+    t.same(failed, [], `${file}: no failing assertion`)
+    t.ok(passed.length > 0, `${file}: ran ${passed.length} assertions`)
+    if (code !== 0 || failed.length) t.comment(out.slice(-4000))
+  })
+}

@@ -1,0 +1,118 @@
+'use strict'
+// worker_threads: tasks in several envs at once, and teardown of an env
+// with tasks built, queued, running and done.
+const t = require('tap')
+const path = require('path')
+const { Worker } = require('worker_threads')
+
+const addonPath = process.env.NAPI_TASK_TEST_ADDON ||
+  path.join(__dirname, '..', 'build', 'Release', 'test_addon.node')
+const { core, common } = require(addonPath)
+
+const POOL = Number(process.env.UV_THREADPOOL_SIZE || 4)
+
+const balanced = (t, label) => {
+  const c = common.counts()
+  t.equal(c.twice, 0, `${label}: nothing consumed or dropped twice`)
+  t.equal(c.created, c.consumed + c.dropped,
+    `${label}: created ${c.created} == consumed ${c.consumed} + dropped ${c.dropped}`)
+  return c
+}
+
+const runWorker = (source, workerData) => new Promise((resolve, reject) => {
+  const w = new Worker(source, { eval: true, workerData })
+  const messages = []
+  w.on('message', m => messages.push(m))
+  w.on('error', reject)
+  w.on('exit', code => resolve({ code, messages }))
+})
+
+t.test('several workers and the main thread run tasks at once', async t => {
+  const source = `
+    const { parentPort, workerData } = require('worker_threads')
+    const { core, instanceDataOk } = require(workerData.addon)
+    const n = workerData.n
+    const viaPromise = Promise.all(Array.from({ length: n }, (_, i) => core.addOne(i)))
+    const viaCb = Promise.all(Array.from({ length: n }, (_, i) =>
+      new Promise(resolve => core.addOne(i, (err, v) => resolve(err === null ? v : -1)))))
+    Promise.all([viaPromise, viaCb]).then(([a, b]) => {
+      const ok = a.every((v, i) => v === i + 1) && b.every((v, i) => v === i + 1)
+      parentPort.postMessage({ ok, count: a.length + b.length, slot: instanceDataOk() })
+    })
+  `
+  const workers = Array.from({ length: 4 }, () =>
+    runWorker(source, { addon: addonPath, n: 2000 }))
+  const main = Promise.all(Array.from({ length: 2000 }, (_, i) => core.addOne(i)))
+  const results = await Promise.all(workers)
+  t.ok((await main).every((v, i) => v === i + 1), 'main thread values')
+  for (const { code, messages } of results) {
+    t.equal(code, 0)
+    t.same(messages, [{ ok: true, count: 4000, slot: true }])
+  }
+  balanced(t, 'after 4 workers')
+})
+
+t.test('terminate: no crash, balanced, waits only for running tasks', async t => {
+  // Gate 0 holds the POOL running tasks; 500 more wait in the backlog, some
+  // built and never delivered, some done and not yet settled.
+  common.gateDrain(0)
+  const before = common.counts()
+  const source = `
+    const { parentPort, workerData } = require('worker_threads')
+    const { core, common } = require(workerData.addon)
+    core.leakBuilt(10)
+    for (let i = 0; i < workerData.pool; i++) core.gated(0, i, () => {})
+    for (let i = 0; i < 250; i++) core.gated(0, i, () => {})
+    for (let i = 0; i < 250; i++) core.gated(0, i).then(() => {})
+    const wait = () => common.gateWaiting(0) === workerData.pool
+      ? parentPort.postMessage('filled') : setTimeout(wait, 1)
+    wait()
+  `
+  const w = new Worker(source, { eval: true, workerData: { addon: addonPath, pool: POOL } })
+  await new Promise(resolve => w.once('message', resolve))
+  t.equal(common.gateWaiting(0), POOL, 'the pool is full of running tasks')
+  const exited = new Promise(resolve => w.once('exit', resolve))
+  const terminated = w.terminate()
+  // Teardown waits for the running ones only: let them finish. Had the
+  // backlog run too, it would consume more permits than POOL.
+  setTimeout(() => common.gateOpen(0, 10000), 50)
+  await terminated
+  await exited
+  const after = balanced(t, 'after terminate')
+  // Each gated task that ran consumed its input: exactly the running ones.
+  t.equal(after.consumed - before.consumed, POOL,
+    `only the ${POOL} running performs ran; ${500 + 10} tasks were dropped`)
+  t.equal(after.dropped - before.dropped, 500 + 10)
+  common.gateDrain(0)
+})
+
+t.test('terminate right after delivery, many times: balanced, no crash', async t => {
+  const source = `
+    const { workerData, parentPort } = require('worker_threads')
+    const { core } = require(workerData.addon)
+    for (let i = 0; i < 200; i++) core.addOne(i, () => {})
+    for (let i = 0; i < 200; i++) core.addOne(i).then(() => {})
+    core.sleeper(2, 0, () => {})
+    parentPort.postMessage('go')
+  `
+  for (let round = 0; round < 20; round++) {
+    const w = new Worker(source, { eval: true, workerData: { addon: addonPath } })
+    await new Promise(resolve => w.once('message', resolve))
+    await w.terminate()
+  }
+  balanced(t, 'after 20 rounds')
+})
+
+t.test('a worker that ends by itself settles everything first', async t => {
+  const source = `
+    const { workerData, parentPort } = require('worker_threads')
+    const { core } = require(workerData.addon)
+    let n = 0
+    for (let i = 0; i < 100; i++) core.addOne(i, () => { n++ })
+    process.on('exit', () => parentPort.postMessage(n))
+  `
+  const { code, messages } = await runWorker(source, { addon: addonPath })
+  t.equal(code, 0)
+  t.same(messages, [100], 'the loop stayed alive until all 100 settled')
+  balanced(t, 'after a natural exit')
+})
