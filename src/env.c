@@ -121,6 +121,10 @@ void nt_env_retain(nt_env *e) {
 
 void nt_fatal_exception(napi_env env) {
   napi_value exc;
+  bool pending = false;
+  /* While an env stops, calls fail with napi_pending_exception although
+     nothing is pending: then there is nothing to report. */
+  if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return;
   if (napi_get_and_clear_last_exception(env, &exc) == napi_ok)
     napi_fatal_exception(env, exc);
 }
@@ -136,6 +140,9 @@ static void on_async(uv_async_t *handle) {
   napi_callback_scope cs = NULL;
   napi_value holder = NULL, name;
 
+  /* Without a handle scope nothing can be settled: leave the work where it
+     is for the next turn (or for teardown, which drops it). */
+  if (napi_open_handle_scope(env, &hs) != napi_ok) return;
   nt_list_init(&done);
   nt_list_init(&calls);
   nt_list_init(&progress);
@@ -154,7 +161,6 @@ static void on_async(uv_async_t *handle) {
   uv_mutex_unlock(&e->mu);
   nt_list_splice(&done, &e->settle);
 
-  if (napi_open_handle_scope(env, &hs) != napi_ok) return;
   if (napi_get_reference_value(env, e->holder, &holder) == napi_ok &&
       holder != NULL) {
     if (e->batch == NULL &&
