@@ -369,7 +369,133 @@ napi_status napi_task_queue_release(napi_task_queue queue);
 #endif
 
 #ifndef NAPI_TASK_NO_LEGACY
-/* Declarations of the deprecated API are added by the legacy issue. */
+/* Two ways of writing tasks that came before the builder, kept working for
+   code written against them and implemented only by delegation to
+   napi_task_build and the deliveries above: they share the builder's
+   threadpool hand-off, teardown and exactly-once drops, with no second
+   scheduling path. docs/migration.md shows how to move to the builder.
+   Each function is marked NAPI_TASK_DEPRECATED; define
+   NAPI_TASK_NO_DEPRECATION_WARNINGS to silence that while migrating, or
+   NAPI_TASK_NO_LEGACY to check that nothing uses them any more. */
+
+/* The old Task style: one struct of callbacks per task type, as in the
+   RFC's `Task` trait. perform borrows `self` and yields a separate output
+   or error; complete consumes all three. Usually a `static const`. */
+typedef struct napi_task_legacy_class {
+  /* Threadpool. Borrows `self`; sets *output on success or *error on
+     failure (both are NULL on entry; leaving both NULL is allowed). Must
+     not call Node-API. If it sets both, the error wins and the output is
+     dropped with drop_output. Not called when the task is cancelled before
+     it starts (env teardown). */
+  void (*perform)(const void *self, void **output, void **error);
+  /* JS thread. Consumes `self`, `output` and `error` (at least one of the
+     last two is NULL). Returns the task's JS value, or NULL with a pending
+     exception, which becomes the callback's `err`. */
+  napi_value (*complete)(napi_env env, void *self, void *output,
+                         void *error);
+  /* Free `self`, an output and an error when complete does not run (a
+     failed call, env teardown). Any thread. Each may be NULL (nothing to
+     free); none is called with a NULL pointer. */
+  napi_task_drop drop_self, drop_output, drop_error;
+} napi_task_legacy_class;
+
+/* Deprecated: build the task with napi_task_build (perform returns
+   napi_task_ok(complete, data, drop) or napi_task_error(...)) and deliver
+   it with napi_task_schedule, which also gives promises, AbortSignal,
+   progress and queues.
+
+   JS thread. Runs cls->perform(self, &output, &error) on the threadpool,
+   then cls->complete(env, self, output, error) on the JS thread, and
+   calls callback(err, value) with complete's value or exception, exactly
+   as napi_task_schedule does (never inside this call; in the async context
+   of this call).
+   Ownership: `*cls` is copied (it need not outlive the call). `self` moves
+   into the task: complete consumes it, or drop_self(self) runs once (also
+   when this call fails), together with drop_output / drop_error for what
+   perform set. The one exception is a NULL `cls`: there is no drop_self to
+   call, so `self` is left to the caller.
+   Returns napi_ok; napi_invalid_arg for a NULL env, cls, cls->perform,
+   cls->complete or callback; napi_function_expected with a pending
+   TypeError (code 'ERR_INVALID_ARG_TYPE') when callback is not a function;
+   napi_generic_failure when out of memory. */
+NAPI_TASK_DEPRECATED("use napi_task_build + napi_task_schedule")
+napi_status napi_task_schedule_legacy(napi_env env,
+                                      const napi_task_legacy_class *cls,
+                                      void *self, napi_value callback);
+
+/* The adapter for code written against napi_create_async_work: its
+   `execute(env, data)` and `complete(env, status, data)` callbacks, as
+   they are, become a built napi_task. Only the call site changes:
+   napi_create_async_work + napi_queue_async_work become
+   napi_task_build_async_work + a delivery (napi_task_schedule or
+   napi_task_promise), and complete no longer calls napi_delete_async_work.
+   The task then takes options like any other: napi_task_set_signal
+   (cancellation), napi_task_set_queue, napi_task_set_name.
+
+   Differences from napi_async_work, on purpose:
+   - complete runs only after execute ran and the task was not aborted, so
+     `status` is always napi_ok. An aborted task (its signal fired) does not
+     call complete, with napi_cancelled or otherwise: it settles with the
+     AbortError and `data` is dropped, because the library's exactly-once
+     rule forbids giving `data` to both complete and drop. An execute that
+     is already running finishes first; complete still does not run.
+   - At env teardown (worker termination, process exit) JS cannot run, so
+     complete never does: `data` is dropped (after execute returns, if it
+     is running). napi_async_work calls complete then, with JS forbidden.
+   - An exception complete leaves pending becomes the task's error (the
+     callback's `err`, the rejection) instead of an uncaught exception.
+   Keep napi_ref and napi_deferred out of `data` once napi-task delivers
+   the result: drop has no env and cannot delete them.
+
+   The task's JS value is `undefined`: a raw complete returns nothing. To
+   deliver a value, use napi_task_build_async_work_value, whose complete
+   returns it. */
+
+/* Deprecated: use napi_task_build with a napi_task_perform (see
+   napi_task_schedule_legacy).
+
+   JS thread. Builds a task that runs execute(env, data) on the threadpool
+   (with the env this call was given; it must not call Node-API), then
+   complete(env, napi_ok, data) on the JS thread. Deliver it or discard it
+   like any built task.
+   [in]  execute   required.
+   [in]  complete  required. Consumes `data`.
+   [in]  data      borrowed by execute, consumed by complete, or dropped.
+   [in]  drop      frees `data` when complete never runs (abort, teardown,
+                   discard, a failed delivery, a failed call). May be NULL:
+                   then `data` leaks on those paths. Not called for a NULL
+                   `data`.
+   [out] result    the task; NULL on failure.
+   Returns napi_ok; napi_invalid_arg for a NULL env, execute, complete or
+   result; napi_generic_failure when out of memory. On failure `data` has
+   been dropped. Throws nothing. */
+NAPI_TASK_DEPRECATED("use napi_task_build + napi_task_schedule")
+napi_status napi_task_build_async_work(napi_env env,
+                                       napi_async_execute_callback execute,
+                                       napi_async_complete_callback complete,
+                                       void *data, napi_task_drop drop,
+                                       napi_task *result);
+
+/* JS thread. A napi_async_complete_callback that returns the task's JS
+   value, or NULL with a pending exception (the task's error). `status` is
+   always napi_ok (see above); it is there so a raw complete's body moves
+   over unchanged. Consumes `data`. */
+typedef napi_value (*napi_task_async_complete_value)(napi_env env,
+                                                     napi_status status,
+                                                     void *data);
+
+/* Deprecated: use napi_task_build with a napi_task_perform that returns
+   napi_task_ok(complete, data, drop).
+
+   As napi_task_build_async_work, but the task's JS value is what
+   `complete` returns: the step that lets napi_task_promise resolve with
+   the result instead of the addon resolving its own napi_deferred. Same
+   ownership and failure returns. */
+NAPI_TASK_DEPRECATED("use napi_task_build + napi_task_schedule")
+napi_status napi_task_build_async_work_value(
+    napi_env env, napi_async_execute_callback execute,
+    napi_task_async_complete_value complete, void *data, napi_task_drop drop,
+    napi_task *result);
 #endif  /* NAPI_TASK_NO_LEGACY */
 
 #ifdef __cplusplus
