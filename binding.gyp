@@ -16,5 +16,9 @@
       'target_name': 'add_one',
       'sources': ['examples/add_one/add_one.c'],
     },
+    {
+      'target_name': 'legacy_task',
+      'sources': ['examples/legacy_task/legacy_task.c'],
+    },
   ],
 }
