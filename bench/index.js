@@ -1,0 +1,200 @@
+'use strict'
+// npm run bench: the whole comparison in one go, on a fresh clone.
+//
+//   1. installs bench/'s own dependencies if bench/node_modules is missing
+//      (npm ci --ignore-scripts: nothing here needs an install script);
+//   2. builds bench/binding.gyp (the peer addons and the napi-task bench
+//      addon) with node-gyp, against the running node's own headers when
+//      they are installed next to it, never downloading any;
+//   3. runs each benchmark in child processes, one per threadpool size
+//      (libuv fixes the pool size when the pool first starts), prints
+//      Markdown tables and writes bench/results/<date>.json.
+//
+// Options:
+//   --quick            small N, fewer rounds: a smoke run (results go to
+//                      results/<date>-quick.json.tmp, not committed)
+//   --pools=2,4        UV_THREADPOOL_SIZE values
+//   --peers=a,b        only these peers (ids in lib/peers.js)
+//   --n=100000         tasks per run (no-op and sum); piscina runs n/10
+//   --runs=5           measured rounds (after one warm-up round)
+//   --sum=1000         sum(n)'s n
+//   --no-throughput, --no-memory, --no-fairness, --no-build
+//   --out=FILE         where to write the JSON
+const { spawnSync } = require('child_process')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+
+const here = __dirname
+const root = path.join(here, '..')
+
+function parseArgs (argv) {
+  const o = {}
+  for (const a of argv) {
+    const m = /^--(no-)?([a-z-]+)(?:=(.*))?$/.exec(a)
+    if (!m) throw new Error('unknown argument ' + a)
+    o[m[2]] = m[1] ? false : (m[3] === undefined ? true : m[3])
+  }
+  return o
+}
+
+const args = parseArgs(process.argv.slice(2))
+const quick = !!args.quick
+const num = (v, d) => v === undefined || v === true ? d : Number(v)
+const config = {
+  quick,
+  pools: String(args.pools || '2,4').split(',').map(Number),
+  n: num(args.n, quick ? 5000 : 100000),
+  sumN: num(args.sum, 1000),
+  runs: num(args.runs, quick ? 3 : 5),
+  slowDivisor: 10,
+  windows: [0, 64],
+  memoryN: quick ? 5000 : 100000,
+  memorySlowDivisor: 5,
+  fairness: { tasks: quick ? 200 : 2000, ms: 1, reps: quick ? 1 : 3 }
+}
+
+function log (...a) { process.stderr.write(a.join(' ') + '\n') }
+
+function sh (cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { stdio: 'inherit', ...opts })
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${argv.join(' ')} failed (${r.error || 'exit ' + r.status})`)
+  }
+}
+
+// 1. Dependencies.
+function ensureDeps () {
+  const need = ['node-gyp/package.json', 'nan/package.json',
+    'node-addon-api/package.json', 'piscina/package.json']
+  const missing = need.some(f => !fs.existsSync(path.join(here, 'node_modules', f)))
+  if (!missing) return
+  log('bench: installing bench/ dependencies (npm ci)')
+  const npmArgs = ['ci', '--ignore-scripts', '--no-audit', '--no-fund']
+  if (process.env.npm_execpath && /\.c?js$/.test(process.env.npm_execpath)) {
+    sh(process.execPath, [process.env.npm_execpath, ...npmArgs], { cwd: here })
+  } else {
+    sh(process.platform === 'win32' ? 'npm.cmd' : 'npm', npmArgs,
+      { cwd: here, shell: process.platform === 'win32' })
+  }
+}
+
+// 2. Build, as tools/gyp.js does for the root: the running node's headers
+// when they sit next to it, else whatever node-gyp is configured with.
+function build () {
+  const gyp = path.join(here, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')
+  const extra = []
+  const prefix = path.resolve(path.dirname(process.execPath), '..')
+  if (!process.env.npm_config_nodedir &&
+      fs.existsSync(path.join(prefix, 'include', 'node', 'common.gypi'))) {
+    extra.push('--nodedir=' + prefix)
+  }
+  const configured = fs.existsSync(path.join(here, 'build', 'config.gypi'))
+  if (!configured) {
+    log('bench: node-gyp configure')
+    sh(process.execPath, [gyp, 'configure', ...extra], { cwd: here })
+  }
+  log('bench: node-gyp build')
+  sh(process.execPath, [gyp, 'build', '--jobs=max', ...extra], { cwd: here })
+}
+
+// 3. Children.
+let seq = 0
+function child (script, childConfig, env, nodeFlags = []) {
+  const out = path.join(os.tmpdir(), `napi-task-bench-${process.pid}-${seq++}.json`)
+  const r = spawnSync(process.execPath,
+    ['--expose-gc', ...nodeFlags, path.join(here, 'lib', script),
+      JSON.stringify({ ...childConfig, out })],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } })
+  if (r.status !== 0) {
+    log(`bench: ${script} failed (${r.signal || 'exit ' + r.status})`)
+    return null
+  }
+  const data = JSON.parse(fs.readFileSync(out, 'utf8'))
+  fs.unlinkSync(out)
+  return data
+}
+
+function gitInfo () {
+  const git = a => {
+    const r = spawnSync('git', a, { cwd: root, encoding: 'utf8' })
+    return r.status === 0 ? r.stdout.trim() : null
+  }
+  const commit = git(['rev-parse', 'HEAD'])
+  const dirty = git(['status', '--porcelain', '--', 'src', 'include',
+    'napi_task.gyp', 'bench/src', 'bench/lib', 'bench/binding.gyp'])
+  return { commit, libraryOrBenchDirty: dirty === null ? null : dirty.length > 0 }
+}
+
+function main () {
+  ensureDeps()
+  if (args.build !== false) build()
+  const peers = require('./lib/peers')
+  const report = require('./lib/report')
+  const ids = args.peers ? String(args.peers).split(',') : peers.all.map(p => p.id)
+  ids.forEach(peers.byId) // validates
+  const results = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0] && os.cpus()[0].model,
+      memoryBytes: os.totalmem(),
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      v8: process.versions.v8,
+      uv: process.versions.uv,
+      napi: process.versions.napi
+    },
+    git: gitInfo(),
+    config: { ...config, peers: ids },
+    peers: Object.fromEntries(peers.all.filter(p => ids.includes(p.id))
+      .map(p => [p.id, { label: p.label, kind: p.kind, base: p.base }])),
+    throughput: {},
+    memory: {},
+    fairness: {}
+  }
+  const t0 = Date.now()
+  for (const pool of config.pools) {
+    const env = { UV_THREADPOOL_SIZE: String(pool) }
+    if (args.throughput !== false) {
+      log(`bench: throughput, UV_THREADPOOL_SIZE=${pool}`)
+      results.throughput[pool] = child('throughput.js', {
+        peers: ids,
+        jobs: [
+          { name: 'noop', arg: 0, n: config.n },
+          { name: 'sum', arg: config.sumN, n: config.n }
+        ],
+        windows: config.windows,
+        runs: config.runs,
+        slowDivisor: config.slowDivisor
+      }, env)
+    }
+    if (args.memory !== false) {
+      log(`bench: memory per in-flight task, UV_THREADPOOL_SIZE=${pool}`)
+      results.memory[pool] = {}
+      for (const id of ids) {
+        const p = peers.byId(id)
+        const n = p.slow ? config.memoryN / config.memorySlowDivisor : config.memoryN
+        const m = child('memory.js', { peer: id, n }, env,
+          ['--max-semi-space-size=1'])
+        results.memory[pool][id] = m
+        if (m) log(`  pool ${pool} memory ${id}: ${Math.round(m.bytesPerTask)} B/task in flight`)
+      }
+    }
+    if (args.fairness !== false) {
+      log(`bench: fairness, UV_THREADPOOL_SIZE=${pool}`)
+      results.fairness[pool] = child('fairness.js', { peers: ids, ...config.fairness }, env)
+    }
+  }
+  results.seconds = Math.round((Date.now() - t0) / 1000)
+  const md = report.markdown(results)
+  process.stdout.write(md + '\n')
+  const date = results.date.slice(0, 10)
+  const out = args.out ? path.resolve(String(args.out))
+    : path.join(here, 'results', quick ? `${date}-quick.json.tmp` : `${date}.json`)
+  fs.mkdirSync(path.dirname(out), { recursive: true })
+  fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n')
+  log(`bench: wrote ${path.relative(process.cwd(), out)} (${results.seconds} s)`)
+}
+
+main()

@@ -1,0 +1,82 @@
+'use strict'
+// Runs `n` tasks of one job on one loaded peer, all at once (window 0) or
+// `window` in flight, and resolves with the elapsed ns and how many results
+// were wrong. The JS side is the same for every peer of a kind: one shared
+// callback (or one shared pair of promise reactions) for the whole run.
+const { expected } = require('./peers')
+const { now } = require('./util')
+
+function runCallback (inst, job, arg, n, window) {
+  const start = inst.start
+  const want = expected(job, arg)
+  return new Promise(resolve => {
+    let submitted = 0
+    let completed = 0
+    let bad = 0
+    let t0
+    function done (err, v) {
+      if (err || v !== want) bad++
+      completed++
+      if (submitted < n) {
+        submitted++
+        start(job, arg, done)
+      } else if (completed === n) {
+        resolve({ ns: Number(now() - t0), bad })
+      }
+    }
+    const first = window ? Math.min(window, n) : n
+    t0 = now()
+    while (submitted < first) {
+      submitted++
+      start(job, arg, done)
+    }
+  })
+}
+
+function runPromise (inst, job, arg, n, window) {
+  const start = inst.start
+  const want = expected(job, arg)
+  return new Promise(resolve => {
+    let submitted = 0
+    let completed = 0
+    let bad = 0
+    let t0
+    function done (err, v) {
+      if (err || v !== want) bad++
+      completed++
+      if (submitted < n) {
+        submitted++
+        start(job, arg).then(ok, fail)
+      } else if (completed === n) {
+        resolve({ ns: Number(now() - t0), bad })
+      }
+    }
+    const ok = v => done(null, v)
+    const fail = e => done(e || new Error('rejected'))
+    const first = window ? Math.min(window, n) : n
+    t0 = now()
+    while (submitted < first) {
+      submitted++
+      start(job, arg).then(ok, fail)
+    }
+  })
+}
+
+function runBatch (inst, job, arg, n, window) {
+  return new Promise(resolve => {
+    const t0 = now()
+    inst.batch(job, arg, n, window, (err, wrong) => {
+      resolve({ ns: Number(now() - t0), bad: err ? n : wrong })
+    })
+  })
+}
+
+function run (peer, inst, job, arg, n, window) {
+  switch (peer.kind) {
+    case 'callback': return runCallback(inst, job, arg, n, window)
+    case 'promise': return runPromise(inst, job, arg, n, window)
+    default: return runBatch(inst, job, arg, n, window)
+  }
+}
+
+module.exports = { run }
