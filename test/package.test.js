@@ -26,6 +26,28 @@ t.test('index.js from the package directory itself', async t => {
   t.equal(pkg.gyp, 'napi_task.gyp:napi_task')
 })
 
+t.test('linked (real path outside the consumer): the gyp target is copied into build/', async t => {
+  const os = require('os')
+  const consumer = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-linked-'))
+  const cwd = process.cwd()
+  process.chdir(consumer)
+  t.teardown(() => {
+    process.chdir(cwd)
+    fs.rmSync(consumer, { recursive: true, force: true })
+  })
+  delete require.cache[require.resolve('..')]
+  const pkg = require('..')
+  t.equal(pkg.gyp, path.join('build', 'napi-task', 'napi_task.gyp') + ':napi_task')
+  const copy = path.join(consumer, 'build', 'napi-task')
+  t.ok(fs.existsSync(path.join(copy, 'napi_task.gyp')))
+  t.ok(fs.existsSync(path.join(copy, 'include', 'napi_task.h')))
+  t.ok(fs.existsSync(path.join(copy, 'src', 'task.c')))
+  fs.writeFileSync(path.join(copy, 'src', 'stale.c'), '')
+  t.equal(pkg.gyp, path.join('build', 'napi-task', 'napi_task.gyp') + ':napi_task')
+  t.notOk(fs.existsSync(path.join(copy, 'src', 'stale.c')), 'each run copies afresh')
+  t.equal(path.resolve(pkg.include_dir), path.join(__dirname, '..', 'include'))
+})
+
 t.test('package.json builds nothing on install and ships the sources', async t => {
   const pkg = require('../package.json')
   t.equal(pkg.gypfile, false)

@@ -1,0 +1,123 @@
+'use strict'
+// Consumer proof: a fresh addon package uses napi-task exactly as the README
+// says (its binding.gyp and C, verbatim), installed from the packed tarball
+// and linked as a `file:` directory dependency; it builds with node-gyp and
+// runs a task. The build must stay inside the consumer's build/ and leave
+// the library's directory untouched.
+const t = require('tap')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const { execFileSync } = require('child_process')
+
+const root = path.join(__dirname, '..')
+const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
+const block = lang => readme.match(new RegExp('```' + lang + '\\n([\\s\\S]*?)```'))[1]
+const gypText = block('python')
+const cText = block('c')
+const version = require('../package.json').version
+
+// Files a build writes, anywhere below dir, newer than `since`.
+const buildOutputs = (dir, since, skip = []) => {
+  const found = []
+  const walk = d => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name)
+      if (skip.some(s => p === s || p.startsWith(s + path.sep))) continue
+      if (e.isDirectory()) walk(p)
+      else if (/\.(o|a|mk|d|node)$|^Makefile$/.test(e.name) &&
+        fs.statSync(p).mtimeMs >= since) found.push(p)
+    }
+  }
+  walk(dir)
+  return found
+}
+
+const consumer = (t, dependency) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-consumer-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  fs.mkdirSync(path.join(dir, 'src'))
+  fs.writeFileSync(path.join(dir, 'binding.gyp'), gypText)
+  fs.writeFileSync(path.join(dir, 'src', 'my_addon.c'), cText)
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+    name: 'my-addon', version: '1.0.0', private: true,
+    dependencies: { 'napi-task': dependency(dir) }
+  }))
+  return dir
+}
+
+const install = dir => execFileSync('npm',
+  ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+  { cwd: dir, stdio: 'pipe' })
+
+const build = dir => execFileSync(process.execPath,
+  [path.join(root, 'tools', 'gyp.js'), 'rebuild'], { cwd: dir, stdio: 'pipe' })
+
+const run = dir => String(execFileSync(process.execPath, ['-e',
+  "require('./build/Release/my_addon.node').addOne(41).then(v => console.log(v))"],
+{ cwd: dir })).trim()
+
+t.test('the README quick start compiles warning-free as written', async t => {
+  t.match(gypText, /"include_dirs": \["<!\(node -p \\"require\('napi-task'\)\.include_dir\\"\)"\]/)
+  t.match(gypText, /"dependencies": \["<!\(node -p \\"require\('napi-task'\)\.gyp\\"\)"\]/)
+  t.match(cText, /napi_task_build/)
+})
+
+t.test('installed from the packed tarball', async t => {
+  const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-pack-'))
+  t.teardown(() => fs.rmSync(packDir, { recursive: true, force: true }))
+  execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir,
+    '--loglevel=error'], { cwd: root, stdio: 'pipe' })
+  const tarball = path.join(packDir, `napi-task-${version}.tgz`)
+  t.ok(fs.existsSync(tarball))
+  const dir = consumer(t, () => `file:${tarball}`)
+  install(dir)
+  const installed = path.join(dir, 'node_modules', 'napi-task')
+  t.notOk(fs.lstatSync(installed).isSymbolicLink(), 'a real copy')
+  t.notOk(fs.existsSync(path.join(installed, 'test')), 'tests are not shipped')
+  t.notOk(fs.existsSync(path.join(installed, 'build')), 'installing built nothing')
+  const since = Date.now() - 1000
+  const out = String(build(dir))
+  t.notMatch(out, /warning:/, 'no compiler warning')
+  t.equal(run(dir), '42')
+  t.same(buildOutputs(dir, since, [path.join(dir, 'build')]), [],
+    'every build output is under build/')
+})
+
+t.test('linked as a file: directory dependency', async t => {
+  const dir = consumer(t, () => `file:${root}`)
+  install(dir)
+  t.ok(fs.lstatSync(path.join(dir, 'node_modules', 'napi-task')).isSymbolicLink(),
+    'npm linked the library')
+  const since = Date.now() - 1000
+  build(dir)
+  t.equal(run(dir), '42')
+  t.same(buildOutputs(dir, since, [path.join(dir, 'build')]), [],
+    'every build output is under the consumer\'s build/')
+  t.same(buildOutputs(root, since, ['node_modules', 'build', 'bench', '.git', '.tap']
+    .map(d => path.join(root, d))), [],
+  'the library\'s directory got no build file')
+  // Where gyp put the library's makefile and archive when it followed the
+  // symlink: paths relative to the real location, outside any build/.
+  t.same(strays(since), [], 'no napi_task makefile or archive outside a build/ dir')
+})
+
+function strays (since) {
+  const names = new Set(['napi_task.target.mk', 'napi_task.a', 'napi_task.a.ar-file-list'])
+  const found = []
+  const walk = (d, depth) => {
+    let entries
+    try { entries = fs.readdirSync(d, { withFileTypes: true }) } catch { return }
+    for (const e of entries) {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) {
+        if (depth > 0 && !['build', 'node_modules', '.git'].includes(e.name)) walk(p, depth - 1)
+      } else if (names.has(e.name) && fs.statSync(p).mtimeMs >= since) {
+        found.push(p)
+      }
+    }
+  }
+  walk(os.tmpdir(), 4)
+  walk(path.dirname(root), 3)
+  return found
+}
