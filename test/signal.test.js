@@ -1,0 +1,280 @@
+'use strict'
+// AbortSignal cancellation: aborted at delivery, while queued, while
+// running, after perform returned; the shared listener and its removal;
+// bad signals. Each scenario by callback and by promise, and balanced.
+const t = require('tap')
+const path = require('path')
+const { getEventListeners } = require('events')
+
+const addon = require(process.env.NAPI_TASK_TEST_ADDON ||
+  path.join(__dirname, '..', 'build', 'Release', 'test_addon.node'))
+const { control, common } = addon
+
+const POOL = control.poolSize()
+const GATE = 8
+const napi = { ok: 0, invalid_arg: 1, object_expected: 2 }
+
+// Settles { err, value } by callback or by promise.
+const deliveries = {
+  callback: (opts) => new Promise(resolve =>
+    control.run(opts, (err, value) => resolve({ err, value }))),
+  promise: (opts) => control.run(opts).then(
+    value => ({ err: null, value }), err => ({ err, value: undefined })),
+}
+
+const balanced = (t) => {
+  const c = common.counts()
+  t.equal(c.twice, 0, 'no datum consumed or dropped twice')
+  t.equal(c.created, c.consumed + c.dropped,
+    `created ${c.created} == consumed ${c.consumed} + dropped ${c.dropped}`)
+  return c
+}
+
+const isAbortError = (t, err, signal) => {
+  t.type(err, Error, 'an Error')
+  t.equal(err.name, 'AbortError')
+  t.equal(err.code, 'ABORT_ERR')
+  t.equal(err.message, 'The operation was aborted')
+  t.equal(err.cause, signal.reason, 'cause is signal.reason')
+}
+
+const tick = () => new Promise(resolve => setImmediate(resolve))
+// Lets the loop turn until cond() holds (waits on counts, never on time).
+const until = async (cond) => { while (!cond()) await tick() }
+
+// Fills the pool with POOL tasks blocked on GATE and resolves once every
+// one of them waits there; returns their settlements.
+const fillPool = async () => {
+  common.gateDrain(GATE)
+  const held = Array.from({ length: POOL }, (_, i) =>
+    deliveries.promise({ gate: GATE, value: 100 + i }))
+  await until(() => common.gateWaiting(GATE) === POOL)
+  return held
+}
+
+const reasons = {
+  default: undefined,
+  primitive: 'stop, please',
+  error: new Error('custom reason'),
+}
+
+for (const [how, deliver] of Object.entries(deliveries)) {
+  for (const [kind, reason] of Object.entries(reasons)) {
+    t.test(`signal_aborted_at_delivery (${how}, ${kind} reason): perform never runs`, async t => {
+      control.reset()
+      const before = common.counts()
+      const ac = new AbortController()
+      ac.abort(reason)
+      let sync = true
+      const p = deliver({ value: 1, signal: ac.signal }).then(r => ({ ...r, sync }))
+      sync = false
+      const { err, value, sync: wasSync } = await p
+      t.equal(wasSync, false, 'settles on a later turn, not inside delivery')
+      isAbortError(t, err, ac.signal)
+      if (kind !== 'default') t.equal(err.cause, reason)
+      t.equal(value, undefined)
+      t.equal(control.counters().performs, 0, 'perform never ran')
+      t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'no listener left')
+      const c = balanced(t)
+      t.equal(c.dropped - before.dropped, 1, 'the data was dropped once')
+    })
+  }
+
+  t.test(`signal_aborted_while_queued (${how}): settles before a thread frees, data dropped once`, async t => {
+    const held = await fillPool()
+    control.reset()
+    const before = common.counts()
+    const ac = new AbortController()
+    const p = deliver({ value: 7, signal: ac.signal })
+    await tick()
+    t.equal(getEventListeners(ac.signal, 'abort').length, 1, 'one listener while queued')
+    ac.abort('queued')
+    const { err } = await p
+    t.equal(common.gateWaiting(GATE), POOL, 'settled while the pool is still full')
+    isAbortError(t, err, ac.signal)
+    t.equal(err.cause, 'queued')
+    t.equal(control.counters().performs, 0, 'perform never ran')
+    t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'listener removed')
+    const after = common.counts()
+    t.equal(after.dropped - before.dropped, 1, 'the data was dropped once')
+    t.equal(after.created - before.created, 1, 'one datum, never run')
+    common.gateOpen(GATE, POOL)
+    const values = (await Promise.all(held)).map(r => r.value)
+    t.same(values, Array.from({ length: POOL }, (_, i) => 100 + i))
+    balanced(t)
+  })
+
+  t.test(`signal_aborted_while_running (${how}): cancelled turns true, output dropped`, async t => {
+    control.reset()
+    const before = common.counts()
+    const ac = new AbortController()
+    const p = deliver({ value: 3, spin: true, output: 'string', signal: ac.signal })
+    await until(() => control.counters().spinning === 1)
+    ac.abort(new TypeError('running'))
+    const { err, value } = await p
+    isAbortError(t, err, ac.signal)
+    t.equal(err.cause.message, 'running')
+    t.equal(value, undefined)
+    const c = control.counters()
+    t.equal(c.performs, 1, 'perform ran once')
+    t.equal(c.cancelledSeen, 1, 'napi_task_cancelled turned true inside perform')
+    t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'listener removed')
+    const after = balanced(t)
+    // The task's data was consumed by perform; its owned output string
+    // was dropped, never converted.
+    t.equal(after.created - before.created, 2, 'data + output string')
+    t.equal(after.consumed - before.consumed, 1, 'perform consumed its data')
+    t.equal(after.dropped - before.dropped, 1, 'the output was dropped once')
+  })
+
+  t.test(`signal_aborted_after_perform (${how}): the AbortError wins, output dropped`, async t => {
+    // The task waits on a gate; once it runs, JS opens the gate and stays
+    // blocked until perform has returned, then aborts: no batch can have
+    // settled the task in between.
+    common.gateDrain(GATE + 1)
+    control.reset()
+    const before = common.counts()
+    const ac = new AbortController()
+    const p = deliver({ value: 1, output: 'string', signal: ac.signal, gate: GATE + 1 })
+    await until(() => common.gateWaiting(GATE + 1) === 1)
+    common.gateOpen(GATE + 1, 1)
+    t.equal(control.waitFor('finished', 1), true, 'perform returned')
+    ac.abort('late')
+    const { err, value } = await p
+    isAbortError(t, err, ac.signal)
+    t.equal(err.cause, 'late')
+    t.equal(value, undefined)
+    t.equal(control.counters().cancelledSeen, 0, 'perform never saw the abort')
+    const after = balanced(t)
+    t.equal(after.created - before.created, 2, 'data + output string')
+    t.equal(after.dropped - before.dropped, 1, 'the finished output was dropped once')
+  })
+}
+
+t.test('signal_shared_by_1000_tasks: one listener, no warning, removed after settle', async t => {
+  const warnings = []
+  const onWarning = w => warnings.push(w)
+  process.on('warning', onWarning)
+  t.teardown(() => process.off('warning', onWarning))
+
+  const held = await fillPool()
+  control.reset()
+  const before = common.counts()
+  const ac = new AbortController()
+  const all = []
+  for (let i = 0; i < 1000; i++) {
+    all.push(deliveries[i % 2 ? 'callback' : 'promise']({ value: i, signal: ac.signal }))
+  }
+  t.equal(getEventListeners(ac.signal, 'abort').length, 1, 'one listener for 1000 tasks')
+  common.gateOpen(GATE, POOL)
+  await Promise.all(held)
+  const results = await Promise.all(all)
+  t.ok(results.every((r, i) => r.err === null && r.value === i), 'all 1000 values')
+  t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'listener removed')
+
+  // Abort with 1000 waiting: POOL are running (blocked on the gate), the
+  // rest are queued and settle at once.
+  const ac2 = new AbortController()
+  const running = []
+  const queued = []
+  common.gateDrain(GATE + 2)
+  for (let i = 0; i < POOL; i++) {
+    running.push(deliveries.promise({ value: i, signal: ac2.signal, gate: GATE + 2 }))
+  }
+  await until(() => common.gateWaiting(GATE + 2) === POOL)
+  for (let i = 0; i < 1000 - POOL; i++) {
+    queued.push(deliveries[i % 2 ? 'callback' : 'promise']({ value: i, signal: ac2.signal }))
+  }
+  t.equal(getEventListeners(ac2.signal, 'abort').length, 1, 'still one listener')
+  const performsBefore = control.counters().performs
+  ac2.abort()
+  const q = await Promise.all(queued)
+  t.ok(q.every(r => r.err && r.err.name === 'AbortError' && r.err.cause === ac2.signal.reason),
+    'every queued task rejected with the AbortError')
+  t.equal(common.gateWaiting(GATE + 2), POOL, 'while the running ones still run')
+  t.equal(control.counters().performs, performsBefore, 'no queued perform ran')
+  common.gateOpen(GATE + 2, POOL)
+  const r = await Promise.all(running)
+  t.ok(r.every(x => x.err && x.err.name === 'AbortError'), 'running ones too')
+  t.equal(getEventListeners(ac2.signal, 'abort').length, 0, 'listener removed')
+
+  await tick()
+  await tick()
+  t.same(warnings.filter(w => w.name === 'MaxListenersExceededWarning'), [],
+    'no MaxListenersExceededWarning')
+  const after = balanced(t)
+  t.equal(after.dropped - before.dropped, 1000,
+    'the queued tasks\' data and the running tasks\' outputs, once each')
+
+  // The check above can fail: eleven plain listeners on one signal do warn.
+  const ac3 = new AbortController()
+  for (let i = 0; i < 11; i++) ac3.signal.addEventListener('abort', () => {})
+  await tick()
+  await tick()
+  t.ok(warnings.some(w => w.name === 'MaxListenersExceededWarning'),
+    'control: 11 plain listeners raise the warning')
+})
+
+t.test('signal_listener_stays_while_a_task_remains', async t => {
+  const ac = new AbortController()
+  common.gateDrain(GATE + 3)
+  const slow = deliveries.promise({ value: 1, signal: ac.signal, gate: GATE + 3 })
+  const quick = await deliveries.promise({ value: 2, signal: ac.signal })
+  t.same(quick, { err: null, value: 2 })
+  t.equal(getEventListeners(ac.signal, 'abort').length, 1,
+    'the listener stays for the task still in flight')
+  common.gateOpen(GATE + 3, 1)
+  t.same(await slow, { err: null, value: 1 })
+  t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'then it goes')
+  // A later task on the same signal attaches afresh.
+  const again = deliveries.callback({ value: 3, signal: ac.signal })
+  t.equal(getEventListeners(ac.signal, 'abort').length, 1)
+  t.same(await again, { err: null, value: 3 })
+  t.equal(getEventListeners(ac.signal, 'abort').length, 0)
+  balanced(t)
+})
+
+t.test('signal_not_an_abort_signal: TypeError ERR_INVALID_ARG_TYPE, data dropped', async t => {
+  const fake = { aborted: false, reason: undefined, addEventListener () {} }
+  for (const bad of [fake, {}, 1, 'signal', null, new EventTarget()]) {
+    const before = common.counts()
+    t.throws(() => control.run({ value: 1, signal: bad }, () => t.fail('never called')), {
+      name: 'TypeError',
+      code: 'ERR_INVALID_ARG_TYPE',
+      message: /The "signal" argument must be an instance of AbortSignal/,
+    }, `rejects ${typeof bad} ${bad && bad.constructor ? bad.constructor.name : bad}`)
+    t.equal(control.lastStatus(), napi.object_expected)
+    const after = common.counts()
+    t.equal(after.dropped - before.dropped, 1, 'the discarded task dropped its data once')
+  }
+  // undefined is "no signal at all" in this addon; a real AbortSignal
+  // from AbortSignal.abort() is accepted.
+  const { err } = await deliveries.promise({ value: 1, signal: AbortSignal.abort('x') })
+  t.equal(err.name, 'AbortError')
+  t.equal(err.cause, 'x')
+  await tick()
+  balanced(t)
+})
+
+t.test('signal_abort_from_the_task_callback: other tasks in the same batch', async t => {
+  // A callback aborts the signal that later tasks of the same batch share.
+  const ac = new AbortController()
+  const results = []
+  await new Promise(resolve => {
+    let n = 0
+    for (let i = 0; i < 20; i++) {
+      control.run({ value: i, signal: ac.signal }, (err, value) => {
+        results.push(err ? 'abort' : value)
+        if (n === 0) ac.abort()
+        if (++n === 20) resolve()
+      })
+    }
+  })
+  t.equal(results.length, 20, 'every task settled once')
+  t.not(results[0], 'abort', 'the first one finished')
+  const values = results.filter(r => r !== 'abort')
+  t.equal(new Set(values).size, values.length, 'no value twice: ' + results.join(','))
+  t.ok(values.every(v => v >= 0 && v < 20))
+  t.equal(getEventListeners(ac.signal, 'abort').length, 0)
+  balanced(t)
+})
