@@ -17,6 +17,10 @@
       'sources': ['examples/add_one/add_one.c'],
     },
     {
+      'target_name': 'hash_file',
+      'sources': ['examples/hash_file/hash_file.c'],
+    },
+    {
       'target_name': 'legacy_task',
       'sources': ['examples/legacy_task/legacy_task.c'],
     },

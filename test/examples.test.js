@@ -1,0 +1,64 @@
+'use strict'
+// examples/add_one and examples/hash_file: run as a user would, and checked
+// against Node's own crypto and fs.
+const t = require('tap')
+const crypto = require('crypto')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const { execFileSync, spawnSync } = require('child_process')
+
+const root = path.join(__dirname, '..')
+const { hashFile } = require(path.join(root, 'build', 'Release', 'hash_file.node'))
+
+t.test('node examples/add_one', async t => {
+  const out = execFileSync(process.execPath, [path.join(root, 'examples', 'add_one')])
+  t.equal(String(out), 'callback: 41 + 1 = 42\npromise: 1.5 + 1 = 2.5\n')
+})
+
+t.test('hash_file: the same digest as crypto, for sizes around the block edges', async t => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-hash-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  for (const size of [0, 1, 55, 56, 63, 64, 65, 65536, 65537, 1 << 20]) {
+    const file = path.join(dir, `f${size}`)
+    fs.writeFileSync(file, crypto.randomBytes(size))
+    const expected = crypto.createHash('sha256').update(fs.readFileSync(file)).digest()
+    const digest = await hashFile(file)
+    t.ok(Buffer.isBuffer(digest))
+    t.equal(digest.toString('hex'), expected.toString('hex'), `${size} bytes`)
+    const viaCb = await new Promise(resolve => hashFile(file, (err, d) => resolve({ err, d })))
+    t.equal(viaCb.err, null)
+    t.equal(viaCb.d.toString('hex'), expected.toString('hex'))
+  }
+})
+
+t.test('hash_file: errors are fs errors, field by field', async t => {
+  const missing = path.join(os.tmpdir(), 'napi-task-no-such-dir', 'x')
+  const expected = await fs.promises.readFile(missing).catch(e => e)
+  const err = await hashFile(missing).catch(e => e)
+  for (const k of ['message', 'errno', 'code', 'syscall', 'path']) t.equal(err[k], expected[k], k)
+  t.same(Object.keys(err), Object.keys(expected))
+
+  const dirExpected = await fs.promises.readFile(os.tmpdir()).catch(e => e)
+  const dirErr = await hashFile(os.tmpdir()).catch(e => e)
+  for (const k of ['message', 'errno', 'code', 'syscall']) t.equal(dirErr[k], dirExpected[k], k)
+  t.same(Object.keys(dirErr), Object.keys(dirExpected))
+
+  t.throws(() => hashFile(42), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
+  t.throws(() => hashFile('x', 'not a function'), {
+    name: 'TypeError',
+    code: 'ERR_INVALID_ARG_TYPE',
+    message: 'The "callback" argument must be of type function. Received type string (\'not a function\')'
+  })
+})
+
+t.test('node examples/hash_file', async t => {
+  const r = spawnSync(process.execPath, [path.join(root, 'examples', 'hash_file'),
+    path.join(root, 'package.json'), path.join(root, 'no-such-file')])
+  const digest = crypto.createHash('sha256')
+    .update(fs.readFileSync(path.join(root, 'package.json'))).digest('hex')
+  t.equal(String(r.stdout), `${digest}  ${path.join(root, 'package.json')}\n`)
+  t.equal(String(r.stderr),
+    `hash_file: ENOENT: no such file or directory, open '${path.join(root, 'no-such-file')}' (ENOENT)\n`)
+  t.equal(r.status, 1)
+})
