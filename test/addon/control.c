@@ -93,7 +93,8 @@ static void lane_enter(int lane) {
 enum { OUT_NUMBER, OUT_STRING, OUT_ERROR };
 
 typedef struct job {
-  int gate;       /* -1: none */
+  int gate_before; /* -1: none; waited on before reporting progress */
+  int gate;       /* -1: none; waited on after */
   int lane;       /* -1: none; else concurrency is tracked per lane */
   int progress;   /* report 1..progress */
   bool strings;   /* progress values as owned strings (tr_bytes) */
@@ -141,7 +142,7 @@ static napi_task_output perform_job(napi_task_ctx ctx, void *data) {
   at = atomic_fetch_add(&order_len, 1);
   if (at < ORDER_MAX) atomic_store(&order[at], (int)value);
   if (j.lane >= 0) lane_enter(j.lane);
-
+  if (j.gate_before >= 0) gate_wait(gate_get(j.gate_before));
   for (int i = 1; i <= j.progress; i++) report(ctx, &j, i);
   atomic_fetch_add(&emitted, 1);
   if (j.gate >= 0) gate_wait(gate_get(j.gate));
@@ -179,7 +180,7 @@ static napi_task_queue queue_arg(napi_env env, napi_value v) {
   return q;
 }
 
-/* run({value, gate, lane, progress, strings, spin, busyUs, output,
+/* run({value, gateBefore, gate, lane, progress, strings, spin, busyUs, output,
         signal, onProgress, mode, queue}, cb?)
    Builds a task, applies the options given (in that order), delivers it:
    by callback when cb is a function, else returns a promise. When a
@@ -197,6 +198,7 @@ static napi_value run(napi_env env, napi_callback_info info) {
   if (j == NULL) return NULL;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   o = argv[0];
+  j->gate_before = (int)opt_num(env, o, "gateBefore", -1);
   j->gate = (int)opt_num(env, o, "gate", -1);
   j->lane = (int)opt_num(env, o, "lane", -1);
   if (j->lane >= LANES) j->lane = -1;
