@@ -435,10 +435,11 @@ napi_status napi_task_schedule_legacy(napi_env env,
    Differences from napi_async_work, on purpose:
    - complete runs only after execute ran and the task was not aborted, so
      `status` is always napi_ok. An aborted task (its signal fired) does not
-     call complete, with napi_cancelled or otherwise: it settles with the
-     AbortError and `data` is dropped, because the library's exactly-once
-     rule forbids giving `data` to both complete and drop. An execute that
-     is already running finishes first; complete still does not run.
+     call complete, with napi_cancelled or otherwise: like any builder task
+     it settles with the AbortError and its data is dropped (drop runs,
+     complete does not), so complete only ever sees finished work. An
+     execute that is already running finishes first; complete still does
+     not run.
    - At env teardown (worker termination, process exit) JS cannot run, so
      complete never does: `data` is dropped (after execute returns, if it
      is running). napi_async_work calls complete then, with JS forbidden.

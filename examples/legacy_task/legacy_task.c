@@ -152,7 +152,8 @@ static napi_value count_primes_promise(napi_env env,
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if ((task = build(env, argv[0])) == NULL) return NULL;
   if (argv[1] != NULL) napi_typeof(env, argv[1], &type);
-  if (type != napi_undefined && napi_task_set_signal(task, argv[1]) != napi_ok) {
+  if (type != napi_undefined &&
+      napi_task_set_signal(task, argv[1]) != napi_ok) {
     napi_task_discard(task); /* a TypeError is pending */
     return NULL;
   }
