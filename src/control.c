@@ -158,7 +158,12 @@ void nt_run_call(nt_env *e, nt_call *c) {
   napi_handle_scope hs;
   napi_status s = napi_generic_failure;
 
-  if (napi_open_handle_scope(env, &hs) == napi_ok) {
+  /* The task may have been aborted after its request was queued (by the
+     JS that ran before this batch, or earlier in it): its waiter may not
+     have woken yet to withdraw the request. fn must not run then. */
+  if (atomic_load(&c->task->cancelled)) {
+    c->status = napi_cancelled;
+  } else if (napi_open_handle_scope(env, &hs) == napi_ok) {
     if (napi_get_reference_value(env, e->holder, &holder) == napi_ok &&
         napi_get_named_property(env, holder, "callJs", &fn) == napi_ok) {
       napi_valuetype type = napi_undefined;
@@ -203,7 +208,8 @@ napi_status napi_task_call_js(napi_task_ctx ctx, napi_task_js_fn fn,
     nt_env_wake(e);
     while (!c.done) {
       /* Until the JS thread has taken the request it can be withdrawn;
-         once taken, fn is running (or about to) and must be waited for. */
+         once taken it must be waited for: fn runs, or nt_run_call sees
+         the abort and answers napi_cancelled. */
       if (!c.taken && napi_task_cancelled(ctx)) {
         nt_list_remove(&c.link);
         c.status = napi_cancelled;

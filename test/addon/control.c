@@ -22,8 +22,8 @@ static atomic_int emitted;         /* performs done reporting progress */
 static atomic_int spinning;        /* performs polling napi_task_cancelled */
 static atomic_int cancelled_seen;  /* performs that saw it turn true */
 static atomic_int progress_ok, progress_cancelled, progress_other;
-static atomic_int asked;           /* performs about to call napi_task_call_js */
-static atomic_int call_status;     /* what the last napi_task_call_js returned */
+static atomic_int asked;           /* performs about to call call_js */
+static atomic_int call_status;     /* the last call_js status */
 static atomic_int flood_done, raw_done;
 static atomic_int lane_running[LANES], lane_max[LANES];
 static atomic_int order_len;
@@ -180,8 +180,8 @@ static napi_task_queue queue_arg(napi_env env, napi_value v) {
   return q;
 }
 
-/* run({value, gateBefore, gate, lane, progress, strings, spin, busyUs, output,
-        signal, onProgress, mode, queue}, cb?)
+/* run({value, gateBefore, gate, lane, progress, strings, spin, busyUs,
+        output, signal, onProgress, mode, queue}, cb?)
    Builds a task, applies the options given (in that order), delivers it:
    by callback when cb is a function, else returns a promise. When a
    setter fails the task is discarded (its data dropped), lastStatus()
@@ -314,6 +314,7 @@ typedef struct ask_req {
 
 typedef struct ask_job {
   ask_req req;
+  int gate_before;   /* -1: none; waited on before asking */
   bool wait_closing; /* poll napi_task_cancelled first (env teardown) */
   bool error_output; /* return an error output whatever call_js said */
 } ask_job;
@@ -344,6 +345,7 @@ static napi_task_output perform_ask(napi_task_ctx ctx, void *data) {
   free(tr->extra);
   tr_consume(tr);
   atomic_fetch_add(&performs, 1);
+  if (j.gate_before >= 0) gate_wait(gate_get(j.gate_before));
   if (j.wait_closing)
     while (!napi_task_cancelled(ctx)) uv_sleep(1);
   atomic_fetch_add(&asked, 1);
@@ -353,13 +355,14 @@ static napi_task_output perform_ask(napi_task_ctx ctx, void *data) {
   if (j.error_output)
     return napi_task_error("ETEST_PERFORM", "call_js returned %d", (int)s);
   if (s != napi_ok) /* dropped when the handler's exception wins */
-    return napi_task_ok(complete_number, tr_new(-s), tr_drop);
+    return napi_task_ok(complete_number, tr_new(-(double)s), tr_drop);
   return napi_task_ok_double(j.req.answer * 2);
 }
 
-/* ask({key, question, errorOutput, waitClosing, signal}, cb?): perform asks
-   control.handlers[key](question) through napi_task_call_js and resolves
-   with twice the answer. */
+/* ask({key, question, errorOutput, gateBefore, waitClosing, signal}, cb?):
+   perform asks control.handlers[key](question) through napi_task_call_js
+   and resolves with twice the answer (or, when call_js failed, with minus
+   its status). */
 static napi_value ask(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2] = {NULL, NULL}, o, v;
@@ -375,6 +378,7 @@ static napi_value ask(napi_env env, napi_callback_info info) {
   j->req.question = opt_num(env, o, "question", 0);
   j->error_output = opt_bool(env, o, "errorOutput");
   j->wait_closing = opt_bool(env, o, "waitClosing");
+  j->gate_before = (int)opt_num(env, o, "gateBefore", -1);
   tr = tr_new(0);
   tr->extra = j;
   last_status = napi_task_build(env, perform_ask, tr, drop_job, &t);
@@ -387,7 +391,7 @@ static napi_value ask(napi_env env, napi_callback_info info) {
   return deliver(env, t, argc > 1 ? argv[1] : NULL);
 }
 
-/* ---- fairness: a flood of napi-tasks next to a flood of raw async work ---- */
+/* ---- fairness: a napi-task flood next to a raw async-work flood ---- */
 
 static napi_task_output perform_flood(napi_task_ctx ctx, void *data) {
   tracked *tr = data;

@@ -1,0 +1,201 @@
+'use strict'
+// napi_task_call_js: perform asks the JS thread and waits; the answer comes
+// back through data; a JS exception becomes the task's error unless
+// perform returns one; an abort or a dying env makes it return
+// napi_cancelled instead of hanging; fn runs in the task's async context.
+const t = require('tap')
+const path = require('path')
+const { Worker } = require('worker_threads')
+const { AsyncLocalStorage } = require('async_hooks')
+
+const addonPath = process.env.NAPI_TASK_TEST_ADDON ||
+  path.join(__dirname, '..', 'build', 'Release', 'test_addon.node')
+const { control, common } = require(addonPath)
+
+const GATE = 11
+// napi_status values (js_native_api_types.h).
+const napi = { ok: 0, number_expected: 6, pending_exception: 10, cancelled: 11 }
+
+const tick = () => new Promise(resolve => setImmediate(resolve))
+const until = async (cond) => { while (!cond()) await tick() }
+
+const balanced = (t) => {
+  const c = common.counts()
+  t.equal(c.twice, 0, 'no datum consumed or dropped twice')
+  t.equal(c.created, c.consumed + c.dropped,
+    `created ${c.created} == consumed ${c.consumed} + dropped ${c.dropped}`)
+  return c
+}
+
+const deliveries = {
+  callback: (opts) => new Promise(resolve =>
+    control.ask(opts, (err, value) => resolve({ err, value }))),
+  promise: (opts) => control.ask(opts).then(
+    value => ({ err: null, value }), err => ({ err, value: undefined })),
+}
+
+for (const [how, deliver] of Object.entries(deliveries)) {
+  t.test(`call_js_answer (${how}): perform uses what JS answered`, async t => {
+    control.reset()
+    const calls = []
+    control.handlers.plusOne = (q) => { calls.push(q); return q + 1 }
+    const r = await deliver({ key: 'plusOne', question: 20 })
+    t.same(r, { err: null, value: 42 }, '(20 + 1) * 2')
+    t.same(calls, [20], 'the handler ran once, with the question')
+    t.equal(control.counters().callStatus, napi.ok)
+    balanced(t)
+  })
+
+  t.test(`call_js_throws (${how}): the exception becomes the task's error`, async t => {
+    const thrown = new RangeError('no answer')
+    control.handlers.throws = () => { throw thrown }
+    control.reset()
+    const before = common.counts()
+    const r = await deliver({ key: 'throws', question: 1 })
+    t.equal(r.err, thrown, 'the very exception thrown')
+    t.equal(r.value, undefined)
+    t.equal(control.counters().callStatus, napi.pending_exception,
+      'call_js returned napi_pending_exception')
+    const after = balanced(t)
+    t.equal(after.created - before.created, 2, 'data + output')
+    t.equal(after.dropped - before.dropped, 1,
+      'the data was consumed; the output perform returned was dropped')
+
+    control.handlers.throwsPrimitive = () => { throw 'just a string' } // eslint-disable-line no-throw-literal
+    const r2 = await deliver({ key: 'throwsPrimitive' })
+    t.equal(r2.err, 'just a string', 'a primitive exception too')
+    balanced(t)
+  })
+
+  t.test(`call_js_throws_error_output_wins (${how}): perform's error output wins`, async t => {
+    control.handlers.throws = () => { throw new Error('from JS') }
+    const r = await deliver({ key: 'throws', errorOutput: true })
+    t.type(r.err, Error)
+    t.equal(r.err.code, 'ETEST_PERFORM')
+    t.equal(r.err.message, `call_js returned ${napi.pending_exception}`)
+    balanced(t)
+  })
+
+  t.test(`call_js_aborted_while_waiting (${how}): napi_cancelled, fn never runs, no hang`, async t => {
+    // The task waits on a gate; once it runs, JS opens the gate and stays
+    // blocked until perform is about to ask, then aborts. The JS thread
+    // never turned, so the request cannot have been taken: call_js must
+    // give up (whether it was already waiting or not yet).
+    common.gateDrain(GATE)
+    control.reset()
+    let called = 0
+    control.handlers.never = () => { called++; return 1 }
+    const ac = new AbortController()
+    const p = deliver({ key: 'never', gateBefore: GATE, signal: ac.signal })
+    await until(() => common.gateWaiting(GATE) === 1)
+    common.gateOpen(GATE, 1)
+    t.equal(control.waitFor('asked', 1), true, 'perform is asking')
+    // Most likely its request is queued by now (the path where the JS
+    // thread must not run fn); either way the outcome is the same.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
+    ac.abort('stop asking')
+    const { err } = await p
+    t.equal(err.name, 'AbortError')
+    t.equal(err.cause, 'stop asking')
+    t.equal(control.counters().callStatus, napi.cancelled, 'call_js returned napi_cancelled')
+    t.equal(control.counters().finished, 1, 'perform returned')
+    t.equal(called, 0, 'fn never ran')
+    balanced(t)
+  })
+
+  t.test(`call_js_after_abort (${how}): napi_cancelled at once`, async t => {
+    common.gateDrain(GATE)
+    control.reset()
+    let called = 0
+    control.handlers.never = () => { called++; return 1 }
+    const ac = new AbortController()
+    const p = deliver({ key: 'never', gateBefore: GATE, signal: ac.signal })
+    await until(() => common.gateWaiting(GATE) === 1)
+    ac.abort()
+    common.gateOpen(GATE, 1)
+    const { err } = await p
+    t.equal(err.name, 'AbortError')
+    t.equal(control.counters().callStatus, napi.cancelled)
+    t.equal(called, 0)
+    balanced(t)
+  })
+}
+
+t.test('call_js_status: fn\'s own status comes back', async t => {
+  control.reset()
+  control.handlers.notANumber = () => 'forty-two'
+  const value = await control.ask({ key: 'notANumber', question: 1 })
+  t.equal(control.counters().callStatus, napi.number_expected,
+    'napi_get_value_double failed inside fn: napi_number_expected')
+  t.equal(value, -napi.number_expected, 'perform saw the same status')
+  balanced(t)
+})
+
+t.test('call_js_async_context: fn runs in the context of the delivery', async t => {
+  const als = new AsyncLocalStorage()
+  const seen = []
+  control.handlers.store = (q) => {
+    seen.push(als.getStore())
+    return q
+  }
+  const [a, b] = await Promise.all([
+    als.run('first', () => control.ask({ key: 'store', question: 1 })),
+    als.run('second', () => new Promise(resolve =>
+      control.ask({ key: 'store', question: 2 }, (err, v) => resolve([err, v, als.getStore()])))),
+  ])
+  t.equal(a, 2)
+  t.same(b, [null, 4, 'second'])
+  t.same(seen.sort(), ['first', 'second'], 'each fn saw its own store')
+  balanced(t)
+})
+
+// The env goes away (worker.terminate) while perform asks.
+const inWorker = (source) => new Promise((resolve, reject) => {
+  const w = new Worker(source, { eval: true, workerData: { addon: addonPath, gate: GATE } })
+  w.on('error', reject)
+  w.on('message', () => w.terminate())
+  w.on('exit', resolve)
+})
+
+t.test('call_js_env_teardown_while_waiting: napi_cancelled, terminate does not hang', async t => {
+  // The worker's JS thread spins forever, so it never takes the request:
+  // only teardown can answer it.
+  common.gateDrain(GATE)
+  control.reset()
+  await inWorker(`
+    const { parentPort, workerData } = require('worker_threads')
+    const { control, common } = require(workerData.addon)
+    control.handlers.never = () => 1
+    control.ask({ key: 'never', gateBefore: workerData.gate }, () => {})
+    const until = () => {
+      if (common.gateWaiting(workerData.gate) !== 1) return setImmediate(until)
+      common.gateOpen(workerData.gate, 1)
+      control.waitFor('asked', 1)
+      parentPort.postMessage('asking')
+      for (;;);
+    }
+    until()
+  `)
+  const c = control.counters()
+  t.equal(c.asked, 1)
+  t.equal(c.callStatus, napi.cancelled, 'call_js returned napi_cancelled')
+  t.equal(c.finished, 1, 'perform returned')
+  balanced(t)
+})
+
+t.test('call_js_env_teardown_before_asking: napi_cancelled at once', async t => {
+  control.reset()
+  await inWorker(`
+    const { parentPort, workerData } = require('worker_threads')
+    const { control } = require(workerData.addon)
+    control.handlers.never = () => 1
+    control.ask({ key: 'never', waitClosing: true }, () => {})
+    const until = () => control.counters().performs === 1
+      ? parentPort.postMessage('running') : setImmediate(until)
+    until()
+  `)
+  const c = control.counters()
+  t.equal(c.callStatus, napi.cancelled, 'call_js returned napi_cancelled')
+  t.equal(c.finished, 1)
+  balanced(t)
+})
