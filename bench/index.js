@@ -20,6 +20,9 @@
 //   --sum=1000         sum(n)'s n
 //   --no-throughput, --no-memory, --no-fairness, --no-build
 //   --out=FILE         where to write the JSON
+//   --wait-quiet=S     before each child process, wait up to S seconds for
+//                      the machine to be idle (other processes' CPU use
+//                      below 10%); the busy fraction seen is recorded
 const { spawnSync } = require('child_process')
 const fs = require('fs')
 const os = require('os')
@@ -98,9 +101,39 @@ function build () {
   sh(process.execPath, [gyp, 'build', '--jobs=max', ...extra], { cwd: here })
 }
 
+// CPU use of the whole machine over `ms` (0..1), from /proc/stat; while
+// no child runs, that is other processes' use. null where unknown.
+function busy (ms) {
+  const read = () => {
+    try {
+      const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+      return { idle: f[3] + (f[4] || 0), total: f.reduce((a, b) => a + b, 0) }
+    } catch {
+      return null
+    }
+  }
+  const a = read()
+  if (!a) return null
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+  const b = read()
+  const total = b.total - a.total
+  return total > 0 ? 1 - (b.idle - a.idle) / total : 0
+}
+
+const quiet = []
+function waitQuiet (what) {
+  const limit = args['wait-quiet'] === undefined ? 0 : num(args['wait-quiet'], 60)
+  const t0 = Date.now()
+  let b = busy(500)
+  while (b !== null && b > 0.1 && Date.now() - t0 < limit * 1000) b = busy(1000)
+  if (b !== null && b > 0.1) log(`bench: machine ${Math.round(b * 100)}% busy before ${what}; numbers will be noisy`)
+  quiet.push({ what, busy: b, waitedMs: Date.now() - t0 })
+}
+
 // 3. Children.
 let seq = 0
 function child (script, childConfig, env, nodeFlags = []) {
+  waitQuiet(`${script} ${childConfig.peer || ''} pool ${env.UV_THREADPOOL_SIZE}`.replace('  ', ' '))
   const out = path.join(os.tmpdir(), `napi-task-bench-${process.pid}-${seq++}.json`)
   const r = spawnSync(process.execPath,
     ['--expose-gc', ...nodeFlags, path.join(here, 'lib', script),
@@ -187,6 +220,7 @@ function main () {
     }
   }
   results.seconds = Math.round((Date.now() - t0) / 1000)
+  results.otherCpuBeforeEachChild = quiet
   const md = report.markdown(results)
   process.stdout.write(md + '\n')
   const date = results.date.slice(0, 10)

@@ -7,11 +7,29 @@ const fmt = (x, d = 0) => x === undefined || x === null || Number.isNaN(x)
   ? '–'
   : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })
 
+function median (xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+// A peer's time per task over its base's, paired round by round (both ran
+// in the same round, close in time), then the median over the rounds: a
+// slow spell on the machine moves both sides of a pair.
+function ratioOf (cell, id, baseId) {
+  const c = cell && cell[id]
+  const b = cell && cell[baseId]
+  if (!c || !b) return null
+  if (c.runs && b.runs && c.runs.length === b.runs.length && c.runs.length) {
+    return median(c.runs.map((x, i) => x / b.runs[i]))
+  }
+  return c.nsPerTask / b.nsPerTask
+}
+
 function ratio (cell, peer, id) {
-  const base = cell[peer.base]
-  if (!base || !cell[id]) return '–'
-  if (id === peer.base) return '1.00'
-  return fmt(cell[id].nsPerTask / base.nsPerTask, 2) + 'x'
+  if (id === peer.base) return cell[id] ? '1.00' : '–'
+  const r = ratioOf(cell, id, peer.base)
+  return r === null ? '–' : fmt(r, 2) + 'x'
 }
 
 const MODE_LABEL = { all: 'all at once', window64: '64 in flight' }
@@ -53,7 +71,8 @@ function throughputTables (results) {
   if (out.length) {
     out.unshift('"vs raw": time per task over raw Node-API\'s in the same run ' +
       '(callback delivery over raw callback, promise delivery and piscina ' +
-      'over raw promise; the floor over raw callback). Lower is faster.', '')
+      'over raw promise; the floor over raw callback), paired round by ' +
+      'round, median over the rounds. Lower is faster.', '')
     out.unshift('### Throughput (median of the rounds, ns per task)', '')
   }
   return out
@@ -132,7 +151,7 @@ function targets (results) {
   const r = (pool, job, mode, id, base) => {
     const c = results.throughput[pool] && results.throughput[pool][job] &&
       results.throughput[pool][job][mode]
-    return c && c[id] && c[base] ? c[id].nsPerTask / c[base].nsPerTask : null
+    return ratioOf(c, id, base)
   }
   const add = (what, limit, values, ok) => {
     const cells = values.map(v => v === null ? '–' : v.text)

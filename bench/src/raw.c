@@ -22,6 +22,15 @@
 
 #include "common.h"
 
+/* Callgrind's client request, when valgrind's header is installed: lets
+   lib/profile.js count only the measured run (collection off at start). */
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define BENCH_HAVE_CALLGRIND 1
+#endif
+#endif
+
 /* ------------------------------------------------------------------------ */
 /* raw Node-API                                                             */
 /* ------------------------------------------------------------------------ */
@@ -283,6 +292,20 @@ static napi_value gate_open(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* callgrindToggle(): toggles callgrind's collection; returns whether this
+   build can (false: built without valgrind's header). */
+static napi_value callgrind_toggle(napi_env env, napi_callback_info info) {
+  napi_value result;
+  (void)info;
+#ifdef BENCH_HAVE_CALLGRIND
+  CALLGRIND_TOGGLE_COLLECT;
+  BENCH_CHECK(napi_get_boolean(env, true, &result));
+#else
+  BENCH_CHECK(napi_get_boolean(env, false, &result));
+#endif
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   static const napi_property_descriptor props[] = {
 #define FN(name, fn) \
@@ -298,6 +321,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("floor", floor_run),
       FN("gateClose", gate_close),
       FN("gateOpen", gate_open),
+      FN("callgrindToggle", callgrind_toggle),
 #undef FN
   };
   BENCH_CHECK(napi_define_properties(env, exports,
