@@ -1,8 +1,591 @@
-/* exports.torture: filled in by the torture feature. */
+/*
+ * exports.torture: tasks that use every feature at once (progress in both
+ * modes, call_js, signals, queues, every output kind, nested delivery from
+ * call_js), so a worker can be flooded with them and torn down at a random
+ * moment; counters that tell how many performs started and finished; light
+ * (freed, uncounted by common.c) tasks for the soak; and thin wrappers that
+ * hand JS values straight to the library's validating entry points, for the
+ * bad-input sweep.
+ *
+ * All data handed to napi-task by the torture tasks is tr_new()/tr_bytes()
+ * accounted (common.h), so common.counts() balances after a worker is gone.
+ * Counters here are process-wide: workers that load the addon share them.
+ */
 #include "common.h"
 
-napi_value init_torture(napi_env env) {
+#include <stdatomic.h>
+#include <stdio.h>
+
+/* ------------------------------------------------------------------------ */
+/* Counters                                                                 */
+/* ------------------------------------------------------------------------ */
+
+#define STATS(X)   \
+  X(started)       \
+  X(finished)      \
+  X(sawCancel)     \
+  X(progressOk)    \
+  X(progressCancelled) \
+  X(callJsOk)      \
+  X(callJsCancelled) \
+  X(callJsOther)   \
+  X(callJsOtherStatus) \
+  X(callJsCancelledRan) \
+  X(callJsOkNotRan) \
+  X(callJsRan)     \
+  X(callJsWaiting) \
+  X(nested)        \
+  X(completes)     \
+  X(lightCreated)  \
+  X(lightConsumed) \
+  X(lightDropped)
+
+#define STAT_DECL(name) static atomic_long st_##name;
+STATS(STAT_DECL)
+#undef STAT_DECL
+#define BUMP(name) atomic_fetch_add(&st_##name, 1)
+
+static napi_value stats(napi_env env, napi_callback_info info) {
   napi_value o;
+  (void)info;
   CHECK(env, napi_create_object(env, &o));
+#define STAT_SET(name) \
+  napi_set_named_property(env, o, #name, js_int(env, atomic_load(&st_##name)));
+  STATS(STAT_SET)
+#undef STAT_SET
+  return o;
+}
+
+/* reportAtExit(): prints the counters with the monotonic clock (the one
+   process.hrtime.bigint() reads) from an atexit handler, i.e. after Node's
+   process.exit() has joined the threadpool, as one line on stderr:
+   NAPI_TASK_ATEXIT {"ns":"...","started":...,...} */
+static void at_exit(void) {
+  fprintf(stderr, "NAPI_TASK_ATEXIT {\"ns\":\"%llu\"",
+          (unsigned long long)uv_hrtime());
+#define STAT_PRINT(name) \
+  fprintf(stderr, ",\"" #name "\":%ld", atomic_load(&st_##name));
+  STATS(STAT_PRINT)
+#undef STAT_PRINT
+  fprintf(stderr, "}\n");
+  fflush(stderr);
+}
+
+static napi_value report_at_exit(napi_env env, napi_callback_info info) {
+  static atomic_bool registered;
+  (void)info;
+  if (!atomic_exchange(&registered, true)) atexit(at_exit);
+  return js_undefined(env);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Option helpers                                                           */
+/* ------------------------------------------------------------------------ */
+
+static bool has(napi_env env, napi_value o, const char *key, napi_value *v) {
+  napi_valuetype t = napi_undefined;
+  bool yes = false;
+  if (napi_has_named_property(env, o, key, &yes) != napi_ok || !yes)
+    return false;
+  if (napi_get_named_property(env, o, key, v) != napi_ok) return false;
+  napi_typeof(env, *v, &t);
+  return t != napi_undefined;
+}
+
+static int opt_int(napi_env env, napi_value o, const char *key, int dflt) {
+  napi_value v;
+  double d;
+  if (!has(env, o, key, &v) || napi_get_value_double(env, v, &d) != napi_ok)
+    return dflt;
+  return (int)d;
+}
+
+static void opt_str(napi_env env, napi_value o, const char *key, char *buf,
+                    size_t n) {
+  napi_value v;
+  buf[0] = '\0';
+  if (has(env, o, key, &v)) arg_string(env, v, buf, n);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The torture task                                                         */
+/* ------------------------------------------------------------------------ */
+
+enum { OUT_DOUBLE, OUT_STRING, OUT_BUFFER, OUT_COMPLETE, OUT_ERROR,
+       OUT_COMPLETE_THROW, OUT_KINDS };
+
+typedef struct job {
+  int spin_us;    /* busy time, polled for cancellation */
+  int gate;       /* -1, or a gate (4..7) perform waits on */
+  int progress;   /* progress values to report */
+  int call_js;    /* call_js round trips */
+  int nested;     /* call_js fn delivers a new task (one level) */
+  int out;        /* OUT_* */
+  int gate_before;    /* -1, or a gate (4..7) waited on before anything */
+  int until_cancelled; /* after the steps, wait for napi_task_cancelled */
+} job;
+
+static napi_task_output perform_job(napi_task_ctx ctx, void *data);
+
+static void drop_job(void *data) {
+  tracked *tr = data;
+  free(tr->extra);
+  tr_drop(tr);
+}
+
+static napi_value complete_tracked(napi_env env, void *data) {
+  tracked *t = data;
+  napi_value v;
+  BUMP(completes);
+  napi_create_double(env, t->value, &v);
+  tr_consume(t);
+  return v;
+}
+
+static napi_value complete_throws(napi_env env, void *data) {
+  BUMP(completes);
+  tr_consume(data);
+  napi_throw_error(env, "ETORTURE", "complete threw");
+  return NULL;
+}
+
+/* Spins for us microseconds; false if the task was cancelled meanwhile. */
+static bool spin(napi_task_ctx ctx, int us) {
+  uint64_t end = uv_hrtime() + (uint64_t)us * 1000u;
+  do {
+    if (napi_task_cancelled(ctx)) return false;
+  } while (uv_hrtime() < end);
+  return true;
+}
+
+typedef struct cjs {
+  int nested;
+  int ran;
+} cjs;
+
+/* Delivers a plain task by promise from inside call_js (JS thread). */
+static void deliver_nested(napi_env env) {
+  job *j = calloc(1, sizeof(*j));
+  tracked *tr = tr_new(1);
+  napi_task t;
+  napi_value p;
+  if (j == NULL) abort();
+  j->gate = j->gate_before = -1;
+  j->spin_us = 50;
+  tr->extra = j;
+  if (napi_task_build(env, perform_job, tr, drop_job, &t) != napi_ok) return;
+  if (napi_task_promise(t, &p) == napi_ok) BUMP(nested);
+}
+
+/* JS thread, from napi_task_call_js: calls globalThis.__tortureHook() when
+   it is a function (it may throw, spin, or abort signals). */
+static napi_status call_js_fn(napi_env env, void *data) {
+  cjs *c = data;
+  napi_value global, hook, r;
+  napi_valuetype type = napi_undefined;
+  napi_status s;
+
+  BUMP(callJsRan);
+  c->ran++;
+  if (c->nested) deliver_nested(env);
+  if ((s = napi_get_global(env, &global)) != napi_ok) return s;
+  if ((s = napi_get_named_property(env, global, "__tortureHook", &hook)) !=
+      napi_ok)
+    return s;
+  napi_typeof(env, hook, &type);
+  if (type != napi_function) return napi_ok;
+  return napi_call_function(env, global, hook, 0, NULL, &r);
+}
+
+static napi_task_output perform_job(napi_task_ctx ctx, void *data) {
+  tracked *tr = data;
+  job j = *(job *)tr->extra;
+  double value = tr->value;
+  int step;
+
+  BUMP(started);
+  free(tr->extra);
+  tr->extra = NULL;
+  tr_consume(tr);
+
+  if (j.gate_before >= 0) gate_wait(gate_get(j.gate_before));
+  for (step = 0; step < j.progress || step < j.call_js; step++) {
+    if (step < j.progress) {
+      napi_task_output o;
+      napi_status s;
+      if (step % 2 == 0) {
+        char *text = tr_bytes(16);
+        snprintf(text, 17, "p%d", step);
+        o = napi_task_ok_string(text, tr_drop_bytes);
+      } else {
+        o = napi_task_ok(complete_tracked, tr_new(step), tr_drop);
+      }
+      s = napi_task_progress(ctx, o);
+      if (s == napi_ok)
+        BUMP(progressOk);
+      else if (s == napi_cancelled)
+        BUMP(progressCancelled);
+    }
+    if (step < j.call_js) {
+      cjs c = {j.nested && step == 0, 0};
+      napi_status s;
+      atomic_fetch_add(&st_callJsWaiting, 1);
+      s = napi_task_call_js(ctx, call_js_fn, &c);
+      atomic_fetch_sub(&st_callJsWaiting, 1);
+      if (s == napi_cancelled) {
+        BUMP(callJsCancelled);
+        if (c.ran) { /* cancelled yet fn ran: wrong */
+          BUMP(callJsOther);
+          BUMP(callJsCancelledRan);
+        }
+      } else if (s == napi_ok || s == napi_pending_exception) {
+        BUMP(callJsOk);
+        if (!c.ran) { /* ok yet fn never ran: wrong */
+          BUMP(callJsOther);
+          BUMP(callJsOkNotRan);
+        }
+      } else {
+        /* Any other status: the last one is kept for the report. */
+        BUMP(callJsOther);
+        atomic_store(&st_callJsOtherStatus, (long)s * 10 + (c.ran ? 1 : 0));
+      }
+    }
+    if (j.spin_us > 0 && !spin(ctx, j.spin_us / 4 + 1)) break;
+  }
+  if (j.spin_us > 0) spin(ctx, j.spin_us);
+  if (j.until_cancelled)
+    while (!napi_task_cancelled(ctx)) uv_sleep(1);
+  if (j.gate >= 0) gate_wait(gate_get(j.gate));
+  if (napi_task_cancelled(ctx)) BUMP(sawCancel);
+  BUMP(finished);
+
+  switch (j.out) {
+    case OUT_STRING: {
+      char *text = tr_bytes(24);
+      snprintf(text, 25, "v%g", value);
+      return napi_task_ok_string(text, tr_drop_bytes);
+    }
+    case OUT_BUFFER: {
+      unsigned char *b = tr_bytes(64);
+      memset(b, (int)value & 0xff, 64);
+      return napi_task_ok_buffer(b, 64, tr_drop_bytes);
+    }
+    case OUT_COMPLETE:
+      return napi_task_ok(complete_tracked, tr_new(value), tr_drop);
+    case OUT_COMPLETE_THROW:
+      return napi_task_ok(complete_throws, tr_new(value), tr_drop);
+    case OUT_ERROR:
+      return napi_task_error("ETORTURE", "task %g failed", value);
+    default:
+      return napi_task_ok_double(value);
+  }
+}
+
+/* queue(maxRunning) -> external owning a napi_task_queue. Released by
+   releaseQueue(q) or, failing that, by the external's finalizer (which may
+   run at env teardown, after the library has orphaned the queue). */
+typedef struct qbox {
+  napi_task_queue q;
+} qbox;
+
+static void qbox_finalize(napi_env env, void *data, void *hint) {
+  qbox *b = data;
+  (void)env;
+  (void)hint;
+  if (b->q != NULL) napi_task_queue_release(b->q);
+  free(b);
+}
+
+static napi_value make_queue(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], ext;
+  qbox *b = calloc(1, sizeof(*b));
+  napi_status s;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  s = napi_task_queue_create(env, (uint32_t)arg_double(env, argv[0]), &b->q);
+  if (s != napi_ok) {
+    free(b);
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "queue_create failed");
+    return NULL;
+  }
+  CHECK(env, napi_create_external(env, b, qbox_finalize, NULL, &ext));
+  return ext;
+}
+
+static qbox *get_qbox(napi_env env, napi_value v) {
+  napi_valuetype t = napi_undefined;
+  void *p = NULL;
+  if (v == NULL || napi_typeof(env, v, &t) != napi_ok || t != napi_external)
+    return NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
+  return p;
+}
+
+static napi_value release_queue(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  qbox *b;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  b = get_qbox(env, argv[0]);
+  if (b != NULL && b->q != NULL) {
+    napi_task_queue_release(b->q);
+    b->q = NULL;
+  }
+  return js_undefined(env);
+}
+
+/* task(opts, cb?) -> undefined | Promise
+   opts: { value, spinUs, gate, progress, progressMode: 'queue'|'coalesce',
+           onProgress, callJs, nested, out: 0..5, signal, queue, name,
+           delivery: 'callback'|'task'|'promise' }
+   A failed option or delivery leaves its exception pending (rethrown). */
+static napi_value task(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2] = {NULL, NULL}, v, r = NULL;
+  char delivery[16], mode[16], name[32];
+  tracked *tr;
+  job *j;
+  napi_task t;
+  napi_status s = napi_ok;
+  qbox *qb;
+
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  j = calloc(1, sizeof(*j));
+  if (j == NULL) abort();
+  j->spin_us = opt_int(env, argv[0], "spinUs", 0);
+  j->gate = opt_int(env, argv[0], "gate", -1);
+  if (j->gate >= 0 && (j->gate < 4 || j->gate > 7)) j->gate = -1;
+  j->gate_before = opt_int(env, argv[0], "gateBefore", -1);
+  if (j->gate_before >= 0 && (j->gate_before < 4 || j->gate_before > 7))
+    j->gate_before = -1;
+  j->until_cancelled = opt_int(env, argv[0], "untilCancelled", 0);
+  j->progress = opt_int(env, argv[0], "progress", 0);
+  j->call_js = opt_int(env, argv[0], "callJs", 0);
+  j->nested = opt_int(env, argv[0], "nested", 0);
+  j->out = opt_int(env, argv[0], "out", OUT_DOUBLE);
+  if (j->out < 0 || j->out >= OUT_KINDS) j->out = OUT_DOUBLE;
+  opt_str(env, argv[0], "delivery", delivery, sizeof(delivery));
+  opt_str(env, argv[0], "progressMode", mode, sizeof(mode));
+  opt_str(env, argv[0], "name", name, sizeof(name));
+  tr = tr_new(opt_int(env, argv[0], "value", 0));
+  tr->extra = j;
+  if (napi_task_build(env, perform_job, tr, drop_job, &t) != napi_ok)
+    return NULL; /* dropped by the library */
+
+  if (name[0] != '\0') s = napi_task_set_name(t, name);
+  if (s == napi_ok && has(env, argv[0], "onProgress", &v))
+    s = napi_task_set_progress(t, v,
+                               strcmp(mode, "coalesce") == 0
+                                   ? NAPI_TASK_PROGRESS_COALESCE
+                                   : NAPI_TASK_PROGRESS_QUEUE);
+  if (s == napi_ok && has(env, argv[0], "signal", &v))
+    s = napi_task_set_signal(t, v);
+  if (s == napi_ok && has(env, argv[0], "queue", &v) &&
+      (qb = get_qbox(env, v)) != NULL && qb->q != NULL)
+    s = napi_task_set_queue(t, qb->q);
+  if (s != napi_ok) {
+    /* A setter failed: the task is still ours to discard. */
+    napi_task_discard(t);
+    return NULL;
+  }
+  if (strcmp(delivery, "promise") == 0) {
+    napi_task_promise(t, &r);
+    return r;
+  }
+  if (strcmp(delivery, "task") == 0) {
+    napi_task_schedule_task(t, argv[1]);
+    return NULL;
+  }
+  napi_task_schedule(t, argv[1], &r);
+  return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Light tasks for the soak: freed data, separate counters                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct light {
+  double value;
+} light;
+
+static void light_drop(void *data) {
+  BUMP(lightDropped);
+  free(data);
+}
+
+static napi_value light_complete(napi_env env, void *data) {
+  light *l = data;
+  napi_value v;
+  napi_create_double(env, l->value, &v);
+  BUMP(lightConsumed);
+  free(l);
+  return v;
+}
+
+static napi_task_output light_perform(napi_task_ctx ctx, void *data) {
+  light *in = data;
+  light *out = malloc(sizeof(*out));
+  (void)ctx;
+  if (out == NULL) abort();
+  out->value = in->value + 1;
+  free(in);
+  BUMP(lightConsumed);
+  BUMP(lightCreated);
+  return napi_task_ok(light_complete, out, light_drop);
+}
+
+/* light(mode, value, cb?): mode 0 schedule (returns undefined), 1
+   schedule_task, 2 promise. Resolves / calls back with value + 1. */
+static napi_value light_task(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3] = {NULL, NULL, NULL}, r = NULL;
+  light *l = malloc(sizeof(*l));
+  napi_task t;
+  int mode;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (l == NULL) abort();
+  mode = (int)arg_double(env, argv[0]);
+  l->value = arg_double(env, argv[1]);
+  BUMP(lightCreated);
+  if (napi_task_build(env, light_perform, l, light_drop, &t) != napi_ok)
+    return NULL;
+  if (mode == 2) {
+    napi_task_promise(t, &r);
+  } else if (mode == 1) {
+    napi_task_schedule_task(t, argv[2]);
+  } else {
+    napi_task_schedule(t, argv[2], &r);
+  }
+  return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Bad input: JS values straight into the library's validating entry points */
+/* ------------------------------------------------------------------------ */
+
+static napi_task build_plain(napi_env env) {
+  job *j = calloc(1, sizeof(*j));
+  tracked *tr = tr_new(0);
+  napi_task t = NULL;
+  if (j == NULL) abort();
+  j->gate = j->gate_before = -1;
+  tr->extra = j;
+  napi_task_build(env, perform_job, tr, drop_job, &t);
+  return t;
+}
+
+/* One argument: the value under test. Each returns the napi_status (when
+   no exception is pending) so the test can check the status too. On
+   success the task is delivered and settles normally. */
+#define BAD_FN(fname)                                                      \
+  static napi_value fname(napi_env env, napi_callback_info info) {         \
+    size_t argc = 1;                                                       \
+    napi_value argv[1] = {NULL}, r = NULL;                                 \
+    napi_task t;                                                           \
+    napi_status s;                                                         \
+    (void)r;                                                               \
+    CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));      \
+    t = build_plain(env);                                                  \
+    if (t == NULL) return NULL;
+#define BAD_END                                                            \
+    return js_int(env, s);                                                 \
+  }
+
+/* callback(v): napi_task_schedule(t, v) */
+BAD_FN(bad_callback)
+  s = napi_task_schedule(t, argv[0], &r);
+BAD_END
+
+/* scheduleTask(v): napi_task_schedule_task(t, v) */
+BAD_FN(bad_schedule_task)
+  s = napi_task_schedule_task(t, argv[0]);
+BAD_END
+
+/* signal(v, cb): set_signal(v), then on success schedule with cb; on
+   failure discard. */
+static napi_value bad_signal(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2] = {NULL, NULL};
+  napi_task t;
+  napi_status s;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  t = build_plain(env);
+  if (t == NULL) return NULL;
+  s = napi_task_set_signal(t, argv[0]);
+  if (s != napi_ok) {
+    napi_task_discard(t);
+    return js_int(env, s);
+  }
+  return js_int(env, napi_task_schedule(t, argv[1], NULL));
+}
+
+/* progress(v, cb): set_progress(v), then as signal(). */
+static napi_value bad_progress(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2] = {NULL, NULL};
+  napi_task t;
+  napi_status s;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  t = build_plain(env);
+  if (t == NULL) return NULL;
+  s = napi_task_set_progress(t, argv[0], NAPI_TASK_PROGRESS_QUEUE);
+  if (s != napi_ok) {
+    napi_task_discard(t);
+    return js_int(env, s);
+  }
+  return js_int(env, napi_task_schedule(t, argv[1], NULL));
+}
+
+/* queue(v, cb): set_queue with whatever external v holds (or NULL). */
+static napi_value bad_queue(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2] = {NULL, NULL};
+  napi_task t;
+  napi_status s;
+  qbox *b;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  b = get_qbox(env, argv[0]);
+  t = build_plain(env);
+  if (t == NULL) return NULL;
+  s = napi_task_set_queue(t, b != NULL ? b->q : NULL);
+  if (s != napi_ok) {
+    napi_task_discard(t);
+    return js_int(env, s);
+  }
+  return js_int(env, napi_task_schedule(t, argv[1], NULL));
+}
+
+/* queueCreate(v): napi_task_queue_create with v as max_running (a
+   number), released at once. Returns the status. */
+static napi_value bad_queue_create(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1] = {NULL};
+  napi_task_queue q = NULL;
+  napi_status s;
+  uint32_t n = 0;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_get_value_uint32(env, argv[0], &n);
+  s = napi_task_queue_create(env, n, &q);
+  if (q != NULL) napi_task_queue_release(q);
+  return js_int(env, s);
+}
+
+napi_value init_torture(napi_env env) {
+  napi_value o, bad;
+  CHECK(env, napi_create_object(env, &o));
+  set_fn(env, o, "stats", stats);
+  set_fn(env, o, "reportAtExit", report_at_exit);
+  set_fn(env, o, "task", task);
+  set_fn(env, o, "queue", make_queue);
+  set_fn(env, o, "releaseQueue", release_queue);
+  set_fn(env, o, "light", light_task);
+  CHECK(env, napi_create_object(env, &bad));
+  set_fn(env, bad, "callback", bad_callback);
+  set_fn(env, bad, "scheduleTask", bad_schedule_task);
+  set_fn(env, bad, "signal", bad_signal);
+  set_fn(env, bad, "progress", bad_progress);
+  set_fn(env, bad, "queue", bad_queue);
+  set_fn(env, bad, "queueCreate", bad_queue_create);
+  CHECK(env, napi_set_named_property(env, o, "bad", bad));
   return o;
 }
