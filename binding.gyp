@@ -24,5 +24,9 @@
       'target_name': 'legacy_task',
       'sources': ['examples/legacy_task/legacy_task.c'],
     },
+    {
+      'target_name': 'primes',
+      'sources': ['examples/primes/primes.c'],
+    },
   ],
 }
