@@ -28,5 +28,9 @@
       'target_name': 'primes',
       'sources': ['examples/primes/primes.c'],
     },
+    {
+      'target_name': 'ask_js',
+      'sources': ['examples/ask_js/ask_js.c'],
+    },
   ],
 }
