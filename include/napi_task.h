@@ -47,7 +47,7 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 /* Frees a closure's data. Any thread. Never called with data that was
-   consumed by a call. */
+   consumed by a call, and never with NULL. */
 typedef void (*napi_task_drop)(void *data);
 
 /* JS thread. Consumes `data`. Returns the task's JS value, or NULL with a
@@ -105,6 +105,18 @@ enum {
   NAPI_TASK_OUT_ERROR_
 };
 
+/* Private: an output of `kind` with every field set (C and C++ clean). */
+static inline napi_task_output napi_task_output_init_(int kind) {
+  napi_task_output o;
+  o.kind_ = kind;
+  o.value_.i = 0;
+  o.data_ = NULL;
+  o.len_ = 0;
+  o.drop_ = NULL;
+  o.complete_ = NULL;
+  return o;
+}
+
 /* Any thread. The JS value is complete(env, data). Ownership: `data` moves
    into the output; it is passed to `complete` (which consumes it), or
    dropped with `drop` if the task is aborted or the env goes away.
@@ -112,8 +124,7 @@ enum {
    and `data` is dropped when that output is. */
 static inline napi_task_output napi_task_ok(napi_task_complete complete,
                                             void *data, napi_task_drop drop) {
-  napi_task_output o = {0};
-  o.kind_ = NAPI_TASK_OUT_COMPLETE_;
+  napi_task_output o = napi_task_output_init_(NAPI_TASK_OUT_COMPLETE_);
   o.complete_ = complete;
   o.data_ = data;
   o.drop_ = drop;
@@ -122,23 +133,20 @@ static inline napi_task_output napi_task_ok(napi_task_complete complete,
 
 /* Any thread. The JS value `undefined`. */
 static inline napi_task_output napi_task_ok_undefined(void) {
-  napi_task_output o = {0};
-  o.kind_ = NAPI_TASK_OUT_UNDEFINED_;
+  napi_task_output o = napi_task_output_init_(NAPI_TASK_OUT_UNDEFINED_);
   return o;
 }
 
 /* Any thread. A JS boolean. */
 static inline napi_task_output napi_task_ok_bool(bool b) {
-  napi_task_output o = {0};
-  o.kind_ = NAPI_TASK_OUT_BOOL_;
+  napi_task_output o = napi_task_output_init_(NAPI_TASK_OUT_BOOL_);
   o.value_.b = b;
   return o;
 }
 
 /* Any thread. A JS number. */
 static inline napi_task_output napi_task_ok_double(double d) {
-  napi_task_output o = {0};
-  o.kind_ = NAPI_TASK_OUT_DOUBLE_;
+  napi_task_output o = napi_task_output_init_(NAPI_TASK_OUT_DOUBLE_);
   o.value_.d = d;
   return o;
 }
@@ -146,8 +154,7 @@ static inline napi_task_output napi_task_ok_double(double d) {
 /* Any thread. A JS number (not a BigInt): exact for |i| <= 2^53, rounded to
    the nearest double beyond. */
 static inline napi_task_output napi_task_ok_int64(int64_t i) {
-  napi_task_output o = {0};
-  o.kind_ = NAPI_TASK_OUT_INT64_;
+  napi_task_output o = napi_task_output_init_(NAPI_TASK_OUT_INT64_);
   o.value_.i = i;
   return o;
 }
@@ -157,8 +164,7 @@ static inline napi_task_output napi_task_ok_int64(int64_t i) {
    (or when the output is dropped). A NULL `utf8` gives `null`. */
 static inline napi_task_output napi_task_ok_string(char *utf8,
                                                    napi_task_drop drop) {
-  napi_task_output o = {0};
-  o.kind_ = NAPI_TASK_OUT_STRING_;
+  napi_task_output o = napi_task_output_init_(NAPI_TASK_OUT_STRING_);
   o.data_ = utf8;
   o.drop_ = drop;
   return o;
@@ -171,8 +177,7 @@ static inline napi_task_output napi_task_ok_string(char *utf8,
    be NULL only when `len` is 0. */
 static inline napi_task_output napi_task_ok_buffer(void *bytes, size_t len,
                                                    napi_task_drop drop) {
-  napi_task_output o = {0};
-  o.kind_ = NAPI_TASK_OUT_BUFFER_;
+  napi_task_output o = napi_task_output_init_(NAPI_TASK_OUT_BUFFER_);
   o.data_ = bytes;
   o.len_ = len;
   o.drop_ = drop;

@@ -38,7 +38,7 @@ void nt_task_abort(napi_task t) {
   }
   uv_mutex_unlock(&e->mu);
   if (!early) return;
-  if (t->drop != NULL) t->drop(t->data);
+  if (t->drop != NULL && t->data != NULL) t->drop(t->data);
   t->data = NULL;
   nt_list_push(&e->settle, &t->link);
   nt_runner_pump(e); /* the queue may have promoted a waiting task */

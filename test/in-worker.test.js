@@ -9,7 +9,10 @@ const { Worker } = require('worker_threads')
 // Files that cannot run in a worker, and why.
 const notInWorker = {
   'in-worker.test.js': 'this file',
-  'package.test.js': 'tests index.js with process.chdir(), which workers lack'
+  'package.test.js': 'tests index.js with process.chdir(), which workers lack',
+  // Not about envs: they test files and builds, and take long.
+  'consumer.test.js': 'builds consumer packages with node-gyp; no env involved',
+  'docs.test.js': 'reads docs and headers; no env involved'
 }
 
 const files = fs.readdirSync(__dirname)
@@ -17,7 +20,7 @@ const files = fs.readdirSync(__dirname)
   .sort()
 
 for (const file of files) {
-  t.test(file, async t => {
+  t.test(file, { timeout: 300000 }, async t => {
     const w = new Worker(path.join(__dirname, file), { stdout: true, stderr: true })
     let out = ''
     w.stdout.setEncoding('utf8').on('data', d => { out += d })

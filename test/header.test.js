@@ -1,0 +1,44 @@
+'use strict'
+// include/napi_task.h compiles alone, warning-free, as C11 and as C++
+// (STYLE.md), and includes nothing but <node_api.h> and standard headers.
+const t = require('tap')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const { spawnSync } = require('child_process')
+
+const root = path.join(__dirname, '..')
+const nodeInclude = path.join(path.dirname(process.execPath), '..', 'include', 'node')
+const header = fs.readFileSync(path.join(root, 'include', 'napi_task.h'), 'utf8')
+
+t.test('includes only node_api.h and standard headers', async t => {
+  const includes = [...header.matchAll(/^#include\s+<([^>]+)>/gm)].map(m => m[1])
+  t.same(includes.sort(), ['node_api.h', 'stdbool.h', 'stddef.h', 'stdint.h'])
+})
+
+const compilers = [
+  ['gcc', ['-x', 'c', '-std=c11', '-pedantic']],
+  ['g++', ['-x', 'c++', '-std=c++17']]
+]
+for (const [cc, flags] of compilers) {
+  t.test(`compiles alone with ${cc} -Wall -Wextra -Werror`, async t => {
+    if (spawnSync(cc, ['--version']).status !== 0) return t.skip(`no ${cc}`)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-header-'))
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+    const src = path.join(dir, 'probe.c')
+    fs.writeFileSync(src, [
+      '#include <napi_task.h>',
+      'napi_task_output probe(napi_task_ctx ctx, void *data);',
+      'napi_task_output probe(napi_task_ctx ctx, void *data) {',
+      '  (void)data;',
+      '  if (napi_task_cancelled(ctx)) return napi_task_ok_undefined();',
+      '  return napi_task_ok_int64(1);',
+      '}',
+      ''
+    ].join('\n'))
+    const r = spawnSync(cc, [...flags, '-Wall', '-Wextra', '-Werror', '-fsyntax-only',
+      '-I', path.join(root, 'include'), '-I', nodeInclude, src], { encoding: 'utf8' })
+    t.equal(r.stderr, '', 'no diagnostics')
+    t.equal(r.status, 0)
+  })
+}
