@@ -28,7 +28,7 @@ function onProgress (fraction) {
 
 countPrimes(limit, { signal: ac.signal, onProgress }).then((count) => {
   if (tty) process.stderr.write('\n')
-  console.log(`${count} primes below ${limit}`)
+  console.log(`${count} prime${count === 1 ? '' : 's'} below ${limit}`)
 }, (err) => {
   if (tty) process.stderr.write('\n')
   if (err.name === 'AbortError') {

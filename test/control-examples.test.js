@@ -1,0 +1,71 @@
+'use strict'
+// examples/primes and examples/ask_js, run as a user would: child
+// processes, asserting on their output and exit codes.
+const t = require('tap')
+const path = require('path')
+const { spawn } = require('child_process')
+
+const root = path.join(__dirname, '..')
+
+// Runs `node examples/<name> ...args`; onStderr(text, child) sees stderr as
+// it arrives.
+const run = (name, args = [], onStderr = () => {}) => new Promise((resolve, reject) => {
+  const child = spawn(process.execPath, [path.join(root, 'examples', name), ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', d => { stdout += d })
+  child.stderr.setEncoding('utf8').on('data', d => {
+    stderr += d
+    onStderr(stderr, child)
+  })
+  child.on('error', reject)
+  child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+})
+
+t.test('primes: counts, reports progress, exits 0', async t => {
+  const r = await run('primes', ['2000000'])
+  t.equal(r.code, 0)
+  t.equal(r.stdout, '148933 primes below 2000000\n')
+  const lines = r.stderr.trim().split('\n')
+  t.ok(lines.every(l => /^progress \d+%$/.test(l)), 'only progress lines on stderr')
+  t.equal(lines[lines.length - 1], 'progress 100%', 'ends at 100%')
+  const percents = lines.map(l => parseInt(l.slice(9), 10))
+  t.ok(percents.every((p, i) => i === 0 || p > percents[i - 1]), 'increasing')
+})
+
+t.test('primes: small and bad limits', async t => {
+  t.equal((await run('primes', ['0'])).stdout, '0 primes below 0\n')
+  t.equal((await run('primes', ['3'])).stdout, '1 prime below 3\n')
+  t.equal((await run('primes', ['1000'])).stdout, '168 primes below 1000\n')
+  const bad = await run('primes', ['-5'])
+  t.not(bad.code, 0)
+  t.match(bad.stderr, /ERR_OUT_OF_RANGE/)
+})
+
+t.test('primes: SIGINT aborts the running job with an AbortError', async t => {
+  // 1e11 would take minutes: interrupt it once the first progress shows.
+  let sent = false
+  const r = await run('primes', ['100000000000'], (stderr, child) => {
+    if (!sent && /progress \d+%/.test(stderr)) {
+      sent = true
+      child.kill('SIGINT')
+    }
+  })
+  t.equal(sent, true, 'SIGINT sent while it ran')
+  t.equal(r.signal, null, 'not killed by the signal: handled')
+  t.equal(r.code, 130, 'exit code 130')
+  t.equal(r.stdout, '', 'no result printed')
+  t.match(r.stderr, /\ncancelled: The operation was aborted\n$/)
+})
+
+t.test('ask_js: the solver asks JS and uses the answers', async t => {
+  const r = await run('ask_js')
+  t.equal(r.code, 0)
+  t.equal(r.stderr, '')
+  t.equal(r.stdout,
+    'x^3 - 2x - 5 = 0 at x = 2.094551481542 (53 calls into JS)\n' +
+    'f threw: RangeError: cannot evaluate at 0\n')
+})
