@@ -151,6 +151,18 @@ t.test('progress_in_async_context: on_progress sees the store of the delivery', 
   balanced(t)
 })
 
+t.test('progress_error_values: an error output reaches on_progress as an Error', async t => {
+  const seen = []
+  const value = await control.run({
+    value: 7, progress: 2, errors: true, mode: 'queue', onProgress: e => seen.push(e),
+  })
+  t.equal(value, 7, 'the task itself succeeds')
+  t.equal(seen.length, 2)
+  t.ok(seen.every(e => e instanceof Error), 'Error objects')
+  t.same(seen.map(e => [e.code, e.message]), [['ETEST_PROGRESS', 'step 1'], ['ETEST_PROGRESS', 'step 2']])
+  balanced(t)
+})
+
 t.test('progress_bad_input: TypeError for a non-function, invalid_arg for a bad mode', async t => {
   for (const bad of [1, 'f', {}, null, [], Symbol('s')]) {
     const before = common.counts()

@@ -98,6 +98,7 @@ typedef struct job {
   int lane;       /* -1: none; else concurrency is tracked per lane */
   int progress;   /* report 1..progress */
   bool strings;   /* progress values as owned strings (tr_bytes) */
+  bool errors;    /* progress values as error outputs */
   bool spin;      /* poll napi_task_cancelled until it turns true */
   double busy_us; /* then busy-wait this long */
   int output;
@@ -119,8 +120,9 @@ static char *owned_string(const char *prefix, double v) {
 
 static void report(napi_task_ctx ctx, const job *j, int i) {
   napi_task_output value =
-      j->strings ? napi_task_ok_string(owned_string("", i), tr_drop_bytes)
-                 : napi_task_ok_int64(i);
+      j->errors    ? napi_task_error("ETEST_PROGRESS", "step %d", i)
+      : j->strings ? napi_task_ok_string(owned_string("", i), tr_drop_bytes)
+                   : napi_task_ok_int64(i);
   napi_status s = napi_task_progress(ctx, value);
   if (s == napi_ok)
     atomic_fetch_add(&progress_ok, 1);
@@ -180,8 +182,8 @@ static napi_task_queue queue_arg(napi_env env, napi_value v) {
   return q;
 }
 
-/* run({value, gateBefore, gate, lane, progress, strings, spin, busyUs,
-        output, signal, onProgress, mode, queue}, cb?)
+/* run({value, gateBefore, gate, lane, progress, strings, errors, spin,
+        busyUs, output, signal, onProgress, mode, queue}, cb?)
    Builds a task, applies the options given (in that order), delivers it:
    by callback when cb is a function, else returns a promise. When a
    setter fails the task is discarded (its data dropped), lastStatus()
@@ -204,6 +206,7 @@ static napi_value run(napi_env env, napi_callback_info info) {
   if (j->lane >= LANES) j->lane = -1;
   j->progress = (int)opt_num(env, o, "progress", 0);
   j->strings = opt_bool(env, o, "strings");
+  j->errors = opt_bool(env, o, "errors");
   j->spin = opt_bool(env, o, "spin");
   j->busy_us = opt_num(env, o, "busyUs", 0);
   j->output = OUT_NUMBER;
