@@ -256,6 +256,23 @@ t.test('signal_not_an_abort_signal: TypeError ERR_INVALID_ARG_TYPE, data dropped
   balanced(t)
 })
 
+t.test('signal_timeout_and_any: AbortSignal.timeout() and AbortSignal.any() work too', async t => {
+  control.reset()
+  const timeout = AbortSignal.timeout(10)
+  await t.rejects(control.run({ value: 1, spin: true, signal: timeout }), {
+    name: 'AbortError', code: 'ABORT_ERR', cause: { name: 'TimeoutError' },
+  }, 'a running task, stopped by a timeout signal')
+  const ac = new AbortController()
+  const any = AbortSignal.any([ac.signal, AbortSignal.timeout(60000)])
+  const p = control.run({ value: 2, spin: true, signal: any })
+  await until(() => control.counters().spinning === 1)
+  ac.abort('from any')
+  await t.rejects(p, { name: 'AbortError', cause: 'from any' })
+  t.equal(control.counters().cancelledSeen, 2)
+  t.equal(getEventListeners(any, 'abort').length, 0)
+  balanced(t)
+})
+
 t.test('signal_abort_from_the_task_callback: other tasks in the same batch', async t => {
   // A callback aborts the signal that later tasks of the same batch share.
   const ac = new AbortController()
