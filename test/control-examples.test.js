@@ -4,6 +4,7 @@
 const t = require('tap')
 const path = require('path')
 const { spawn } = require('child_process')
+const { Worker } = require('worker_threads')
 
 const root = path.join(__dirname, '..')
 
@@ -59,6 +60,29 @@ t.test('primes: SIGINT aborts the running job with an AbortError', async t => {
   t.equal(r.code, 130, 'exit code 130')
   t.equal(r.stdout, '', 'no result printed')
   t.match(r.stderr, /\ncancelled: The operation was aborted\n$/)
+})
+
+t.test('primes in workers: per-env queue released at teardown, idle or busy', async t => {
+  // The addon keeps its queue in instance data and releases it from the
+  // finalizer: once with the queue idle, once with a task still running.
+  const source = `
+    const { parentPort, workerData } = require('worker_threads')
+    const { countPrimes } = require(workerData.addon)
+    countPrimes(workerData.limit, { onProgress: () => {} }).then(n => parentPort.postMessage(n))
+    if (workerData.busy) parentPort.postMessage('running')
+  `
+  const addon = path.join(root, 'build', 'Release', 'primes.node')
+  const idle = new Worker(source, { eval: true, workerData: { addon, limit: 1000 } })
+  const [n] = await Promise.all([
+    new Promise(resolve => idle.once('message', resolve)),
+    new Promise(resolve => idle.once('exit', resolve)),
+  ])
+  t.equal(n, 168, 'the idle worker counted and exited')
+
+  const busy = new Worker(source, { eval: true, workerData: { addon, limit: 1e11, busy: true } })
+  await new Promise(resolve => busy.once('message', resolve))
+  const code = await busy.terminate()
+  t.equal(code, 1, 'terminated while its sieve ran: no crash, no hang')
 })
 
 t.test('ask_js: the solver asks JS and uses the answers', async t => {
