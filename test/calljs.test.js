@@ -131,6 +131,33 @@ t.test('call_js_status: fn\'s own status comes back', async t => {
   balanced(t)
 })
 
+// Known bug (reported, src/env.c is not this file's to fix): the batch
+// runs call_js requests before it delivers progress, so progress reported
+// before a call_js reaches JS after fn ran when both wait for the same
+// batch. The assertion is marked todo until env.c is fixed.
+const PROGRESS_AFTER_CALL = 'src/env.c: on_async runs calls before progress'
+
+t.test('call_js_after_progress: progress reported before asking is delivered before fn runs', async t => {
+  common.gateDrain(GATE)
+  control.reset()
+  const events = []
+  let seenByFn = null
+  control.handlers.order = (q) => { seenByFn = events.slice(); return q }
+  const p = control.ask({
+    key: 'order', question: 1, progress: 3, gateBefore: GATE, onProgress: v => events.push(v),
+  })
+  await until(() => common.gateWaiting(GATE) === 1)
+  common.gateOpen(GATE, 1)
+  // JS stays blocked until perform has reported and asked: everything
+  // waits for the same batch.
+  t.equal(control.waitFor('asked', 1), true)
+  t.equal(await p, 2)
+  t.same(events, [1, 2, 3], 'every progress value, in order')
+  t.same(seenByFn, [1, 2, 3], 'fn saw the progress perform reported before asking',
+    { todo: PROGRESS_AFTER_CALL })
+  balanced(t)
+})
+
 t.test('call_js_async_context: fn runs in the context of the delivery', async t => {
   const als = new AsyncLocalStorage()
   const seen = []

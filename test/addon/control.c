@@ -320,6 +320,7 @@ typedef struct ask_job {
   int gate_before;   /* -1: none; waited on before asking */
   bool wait_closing; /* poll napi_task_cancelled first (env teardown) */
   bool error_output; /* return an error output whatever call_js said */
+  int progress;      /* report 1..progress before asking */
 } ask_job;
 
 /* JS thread: answer = control.handlers[key](question). */
@@ -351,6 +352,8 @@ static napi_task_output perform_ask(napi_task_ctx ctx, void *data) {
   if (j.gate_before >= 0) gate_wait(gate_get(j.gate_before));
   if (j.wait_closing)
     while (!napi_task_cancelled(ctx)) uv_sleep(1);
+  for (int i = 1; i <= j.progress; i++)
+    napi_task_progress(ctx, napi_task_ok_int64(i));
   atomic_fetch_add(&asked, 1);
   s = napi_task_call_js(ctx, ask_fn, &j.req);
   atomic_store(&call_status, (int)s);
@@ -362,10 +365,12 @@ static napi_task_output perform_ask(napi_task_ctx ctx, void *data) {
   return napi_task_ok_double(j.req.answer * 2);
 }
 
-/* ask({key, question, errorOutput, gateBefore, waitClosing, signal}, cb?):
-   perform asks control.handlers[key](question) through napi_task_call_js
-   and resolves with twice the answer (or, when call_js failed, with minus
-   its status). */
+/* ask({key, question, errorOutput, gateBefore, waitClosing, progress,
+        onProgress, signal}, cb?):
+   perform reports progress 1..progress (QUEUE), then asks
+   control.handlers[key](question) through napi_task_call_js and resolves
+   with twice the answer (or, when call_js failed, with minus its
+   status). */
 static napi_value ask(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2] = {NULL, NULL}, o, v;
@@ -382,12 +387,16 @@ static napi_value ask(napi_env env, napi_callback_info info) {
   j->error_output = opt_bool(env, o, "errorOutput");
   j->wait_closing = opt_bool(env, o, "waitClosing");
   j->gate_before = (int)opt_num(env, o, "gateBefore", -1);
+  j->progress = (int)opt_num(env, o, "progress", 0);
   tr = tr_new(0);
   tr->extra = j;
   last_status = napi_task_build(env, perform_ask, tr, drop_job, &t);
   if (last_status != napi_ok) return NULL;
-  if ((v = opt(env, o, "signal")) != NULL &&
-      (last_status = napi_task_set_signal(t, v)) != napi_ok) {
+  if (((v = opt(env, o, "signal")) != NULL &&
+       (last_status = napi_task_set_signal(t, v)) != napi_ok) ||
+      ((v = opt(env, o, "onProgress")) != NULL &&
+       (last_status = napi_task_set_progress(t, v, NAPI_TASK_PROGRESS_QUEUE)) !=
+           napi_ok)) {
     napi_task_discard(t);
     return NULL;
   }
