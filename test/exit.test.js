@@ -1,0 +1,82 @@
+'use strict'
+// process.exit() with a backlog, in a child process: the exit is prompt (it
+// does not wait for the backlog), only what was already running finishes,
+// nothing is consumed or dropped twice, and nothing hangs, also when the
+// exit happens while performs wait in call_js or from inside a callback,
+// on_progress or a call_js fn. The child is test/fixtures/torture/exit.js;
+// its counters come from the test addon's atexit handler, which runs after
+// Node has joined the threadpool (so they are final).
+const t = require('tap')
+const path = require('path')
+const { spawn } = require('child_process')
+
+const fixture = path.join(__dirname, 'fixtures', 'torture', 'exit.js')
+const POOL = Number(process.env.UV_THREADPOOL_SIZE || 4)
+const HANG_MS = Number(process.env.EXIT_HANG_MS || 20000)
+
+// Runs the child; resolves with its exit, the two counter lines and the
+// wall time from the exit call to the atexit handler. A child that has not
+// exited after HANG_MS is killed (SIGKILL) and reported as hung.
+const run = (scenario, hangMs = HANG_MS) => new Promise(resolve => {
+  const child = spawn(process.execPath, [fixture, scenario],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: process.env })
+  let err = ''
+  let hung = false
+  child.stderr.setEncoding('utf8').on('data', d => { err += d })
+  const timer = setTimeout(() => { hung = true; child.kill('SIGKILL') }, hangMs)
+  child.on('exit', (code, signal) => {
+    clearTimeout(timer)
+    const line = tag => {
+      const m = err.match(new RegExp(`^${tag} (.*)$`, 'm'))
+      return m ? JSON.parse(m[1]) : null
+    }
+    const exit = line('NAPI_TASK_EXIT')
+    const atExit = line('NAPI_TASK_ATEXIT')
+    const ms = exit && atExit ? Number(BigInt(atExit.ns) - BigInt(exit.ns)) / 1e6 : NaN
+    resolve({ code, signal, hung, hangMs, exit, atExit, ms, stderr: err })
+  })
+})
+
+const check = (t, r, label, todo) => {
+  const o = todo ? { todo } : {}
+  t.notOk(r.hung, `${label}: the process exits (not killed after ${r.hangMs} ms)`, o)
+  t.equal(r.code, 0, `${label}: exit code 0`, o)
+  t.ok(r.exit && r.atExit, `${label}: both counter lines printed`,
+    r.exit && r.atExit ? o : { ...o, stderr: r.stderr.slice(-3000) })
+  if (!r.exit || !r.atExit) return
+  t.comment(`${label}: exit took ${r.ms.toFixed(1)} ms from process.exit() to the atexit handler; ` +
+    `${r.atExit.started} of 20,000+ tasks started`)
+  // At process.exit() the runners already in libuv's queue still run: each
+  // finishes its task and takes at most one more (a 2 ms task exceeds the
+  // runner's 1 ms budget), so at most POOL more start; the rest of the
+  // backlog costs nothing.
+  t.ok(r.atExit.started - r.exit.started <= 2 * POOL,
+    `${label}: ${r.atExit.started - r.exit.started} tasks started after the exit call (bound ${2 * POOL})`)
+  t.equal(r.atExit.finished, r.atExit.started, `${label}: every perform that started finished before exit`)
+  t.equal(r.atExit.callJsOther, 0, `${label}: call_js never returned an unexpected status`)
+}
+
+t.test('process.exit() with a long backlog is prompt', async t => {
+  check(t, await run('backlog'), 'backlog')
+})
+
+t.test('process.exit() from a task callback, inside the batch', async t => {
+  check(t, await run('inCallback'), 'in a callback')
+})
+
+t.test('process.exit() from on_progress, inside the batch', async t => {
+  check(t, await run('inProgress'), 'in on_progress')
+})
+
+// KNOWN BUG (reported): at process.exit() Node joins the threadpool without
+// running any env cleanup hook, so a perform blocked in napi_task_call_js()
+// waits for an answer that never comes and the process never exits.
+// The assertions are TODO until it is fixed; the child is killed after 5 s.
+const bug = 'napi-task bug: process.exit() hangs while a perform waits in napi_task_call_js'
+t.test('process.exit() while performs wait in call_js', async t => {
+  check(t, await run('calljs', 5000), 'call_js waiting', bug)
+})
+
+t.test('process.exit() from inside a call_js fn', async t => {
+  check(t, await run('inCallJs', 5000), 'in a call_js fn', bug)
+})
