@@ -172,14 +172,17 @@ static void on_async(uv_async_t *handle) {
       cs = NULL;
   }
 
-  while ((l = nt_list_shift(&calls)) != NULL)
-    nt_run_call(e, NT_CONTAINER(l, nt_call, link));
+  /* In the order perform did things: progress it reported before asking
+     JS is seen before the question (a perform waiting in call_js reports
+     nothing more), and all progress before the task settles. */
   while ((l = nt_list_shift(&progress)) != NULL) {
     napi_task t = NT_CONTAINER(l, struct napi_task__, progress_js_link);
     nt_progress_item *items = t->progress_js;
     t->progress_js = NULL;
     nt_deliver_progress(t, items);
   }
+  while ((l = nt_list_shift(&calls)) != NULL)
+    nt_run_call(e, NT_CONTAINER(l, nt_call, link));
   while ((l = nt_list_shift(&done)) != NULL)
     nt_task_settle(NT_CONTAINER(l, struct napi_task__, link));
 

@@ -177,11 +177,13 @@ struct nt_env {
   nt_link calls;           /* waiting call_js requests */
   nt_link queues;          /* live queues */
   unsigned busy;           /* runners inside a perform */
+  unsigned left;           /* runners past runner_work, runner_done pending */
   bool async_closed;       /* closing: no uv_async_send after this */
 
   /* Loop (JS) thread only. */
   uv_async_t async;        /* wakes the loop for done / progress / calls */
   unsigned runners;        /* runner requests handed to libuv */
+  bool long_tasks;         /* the last runner found tasks long (runner.c) */
   size_t outstanding;      /* delivered tasks not yet settled */
   nt_link settle;          /* settled-on-the-loop tasks (aborted early) */
   nt_link all;             /* every live task (built or delivered) */
