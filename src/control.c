@@ -110,7 +110,10 @@ void nt_deliver_progress(napi_task t, nt_progress_item *items) {
     napi_get_reference_value(env, t->on_progress, &cb);
   while (items != NULL) {
     nt_progress_item *next = items->next;
-    if (cb == NULL) {
+    /* After abort() the next thing JS hears is the AbortError: values
+       still pending then (or when an on_progress call aborts) are
+       dropped, not delivered. */
+    if (cb == NULL || t->aborted) {
       nt_output_drop(&items->value);
     } else {
       /* A progress error output is passed as the Error object itself. */

@@ -139,6 +139,31 @@ t.test('progress_after_abort: napi_cancelled, dropped, never delivered', async t
   t.equal(after.dropped - before.dropped, 10 + 1, '10 strings and the output, once each')
 })
 
+t.test('progress_pending_at_abort: values not yet delivered are dropped, not delivered after abort()', async t => {
+  // perform reports 3 values and blocks on a gate; JS stays blocked until
+  // then, so all 3 wait for the JS thread when abort() is called.
+  common.gateDrain(GATE)
+  control.reset()
+  const before = common.counts()
+  const ac = new AbortController()
+  const events = []
+  const p = control.run({
+    value: 8, gateBefore: GATE, gate: GATE, progress: 3, strings: true, mode: 'queue',
+    onProgress: v => events.push(v), signal: ac.signal,
+  })
+  await until(() => common.gateWaiting(GATE) === 1)
+  common.gateOpen(GATE, 1)
+  t.equal(control.waitFor('emitted', 1), true, 'perform reported 3 values')
+  ac.abort()
+  const afterAbort = events.length
+  common.gateOpen(GATE, 1)
+  await t.rejects(p, { name: 'AbortError' })
+  t.equal(afterAbort, 0, 'nothing was delivered before abort()')
+  t.same(events, [], 'and nothing after it')
+  const after = balanced(t)
+  t.equal(after.dropped - before.dropped, 3 + 1, 'the 3 strings and the output, once each')
+})
+
 t.test('progress_in_async_context: on_progress sees the store of the delivery', async t => {
   const als = new AsyncLocalStorage()
   const seen = []
