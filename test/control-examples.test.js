@@ -62,6 +62,16 @@ t.test('primes: SIGINT aborts the running job with an AbortError', async t => {
   t.match(r.stderr, /\ncancelled: The operation was aborted\n$/)
 })
 
+t.test('primes addon: options checked like Node\'s own', async t => {
+  const { countPrimes } = require(path.join(root, 'build', 'Release', 'primes.node'))
+  t.throws(() => countPrimes(10, { signal: {} }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
+  t.throws(() => countPrimes(10, { onProgress: 5 }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
+  t.throws(() => countPrimes(1.5), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' })
+  t.equal(await countPrimes(100, {}), 25)
+  t.equal(await countPrimes(100, null), 25)
+  await t.rejects(countPrimes(100, { signal: AbortSignal.abort('x') }), { name: 'AbortError', cause: 'x' })
+})
+
 t.test('primes in workers: per-env queue released at teardown, idle or busy', async t => {
   // The addon keeps its queue in instance data and releases it from the
   // finalizer: once with the queue idle, once with a task still running.
