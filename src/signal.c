@@ -102,13 +102,21 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
     if ((s = napi_get_value_external(env, ext, (void **)&sig)) != napi_ok)
       return s;
   } else {
+    napi_value exc = NULL;
+    bool pending = false, deleted;
     sig = calloc(1, sizeof(*sig));
     if (sig == NULL) return napi_generic_failure;
     sig->env = e;
     nt_list_init(&sig->tasks);
+    /* Everything that can fail without side effects first, so that once
+       the listener is on the signal, detach can always take it off. */
     if ((s = napi_create_function(env, "napiTaskAbort", NAPI_AUTO_LENGTH,
                                   on_abort, sig, &listener)) != napi_ok ||
-        (s = napi_create_external(env, sig, NULL, NULL, &ext)) != napi_ok)
+        (s = napi_create_external(env, sig, NULL, NULL, &ext)) != napi_ok ||
+        (s = napi_create_reference(env, signal, 1, &sig->signal)) !=
+            napi_ok ||
+        (s = napi_create_reference(env, listener, 1, &sig->listener)) !=
+            napi_ok)
       goto fail;
     prop.name = k;
     prop.value = ext;
@@ -117,19 +125,15 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
       goto fail;
     if ((s = call_listener_method(env, signal, "addEventListener",
                                   listener)) != napi_ok) {
-      bool deleted;
+      /* Take the record off again, or the next task on this signal would
+         find sig after it is freed. Node-API refuses to delete with an
+         exception pending (an addEventListener that threw): set it aside
+         and throw it again. */
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+        napi_get_and_clear_last_exception(env, &exc);
       napi_delete_property(env, signal, k, &deleted);
+      if (exc != NULL) napi_throw(env, exc);
       goto fail;
-    }
-    if ((s = napi_create_reference(env, signal, 1, &sig->signal)) !=
-            napi_ok ||
-        (s = napi_create_reference(env, listener, 1, &sig->listener)) !=
-            napi_ok) {
-      /* Very unlikely; detach below cleans up what exists. */
-      nt_list_push(&sig->tasks, &t->signal_link);
-      t->signal = sig;
-      nt_signal_detach(t);
-      return s;
     }
   }
   nt_list_push(&sig->tasks, &t->signal_link);
@@ -137,6 +141,9 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
   return napi_ok;
 
 fail:
+  /* The listener is not on the signal: nothing refers to sig any more. */
+  if (sig->signal != NULL) napi_delete_reference(env, sig->signal);
+  if (sig->listener != NULL) napi_delete_reference(env, sig->listener);
   free(sig);
   return s;
 }
@@ -146,25 +153,30 @@ void nt_signal_detach(napi_task t) {
   nt_env *e = sig->env;
   napi_env env = e->env;
   napi_value signal, listener, k;
-  bool deleted;
+  bool deleted, removed = true;
 
   nt_list_remove(&t->signal_link);
   t->signal = NULL;
   if (!nt_list_empty(&sig->tasks)) return;
-  /* The last task on this signal: remove the listener and our record.
+  /* The last task on this signal: remove our record, then the listener.
      During teardown JS cannot run; the signal dies with the env. */
   if (!e->tearing_down && sig->signal != NULL && sig->listener != NULL &&
       napi_get_reference_value(env, sig->signal, &signal) == napi_ok &&
       napi_get_reference_value(env, sig->listener, &listener) == napi_ok) {
-    if (call_listener_method(env, signal, "removeEventListener", listener) !=
-        napi_ok)
-      nt_fatal_exception(env);
     if (key(e, &k) == napi_ok)
       napi_delete_property(env, signal, k, &deleted);
+    if (call_listener_method(env, signal, "removeEventListener", listener) !=
+        napi_ok) {
+      /* The listener may stay on the signal and fire later: keep sig (its
+         task list is empty, so on_abort does nothing). A few bytes, and
+         only for a signal whose removeEventListener throws. */
+      removed = false;
+      nt_fatal_exception(env);
+    }
   }
   if (sig->signal != NULL) napi_delete_reference(env, sig->signal);
   if (sig->listener != NULL) napi_delete_reference(env, sig->listener);
-  free(sig);
+  if (removed) free(sig);
 }
 
 napi_value nt_signal_reason(napi_task t) {

@@ -267,6 +267,60 @@ t.test('signal_not_an_abort_signal: TypeError ERR_INVALID_ARG_TYPE, data dropped
   balanced(t)
 })
 
+t.test('signal_add_listener_throws: the exception propagates, the signal stays usable', async t => {
+  const ac = new AbortController()
+  const boom = new Error('addEventListener refused')
+  ac.signal.addEventListener = () => { throw boom }
+  const before = common.counts()
+  t.throws(() => control.run({ value: 1, signal: ac.signal }, () => t.fail('never called')),
+    boom, 'the exception thrown by addEventListener')
+  t.equal(common.counts().dropped - before.dropped, 1, 'the data was dropped once')
+  t.same(Object.getOwnPropertySymbols(ac.signal).filter(k => k.description === 'napi_task.signal'),
+    [], 'no record left on the signal')
+  delete ac.signal.addEventListener
+  // The same signal, now well-behaved, works (a stale record would not).
+  const p = control.run({ value: 2, spin: true, signal: ac.signal })
+  await until(() => control.counters().spinning === 1)
+  t.equal(getEventListeners(ac.signal, 'abort').length, 1)
+  ac.abort('after')
+  await t.rejects(p, { name: 'AbortError', cause: 'after' })
+  t.equal(getEventListeners(ac.signal, 'abort').length, 0)
+  balanced(t)
+})
+
+t.test('signal_remove_listener_throws: uncaught exception, the listener left behind is harmless', async t => {
+  // In a worker: the exception thrown by removeEventListener is an
+  // uncaught exception there. The listener stays on the signal; when the
+  // signal aborts later it must find nothing to do (not freed memory).
+  const { Worker } = require('worker_threads')
+  const addonPath = process.env.NAPI_TASK_TEST_ADDON ||
+    path.join(__dirname, '..', 'build', 'Release', 'test_addon.node')
+  const result = await new Promise((resolve, reject) => {
+    const w = new Worker(`
+      const { parentPort, workerData } = require('worker_threads')
+      const { getEventListeners } = require('events')
+      const { control, common } = require(workerData.addon)
+      const caught = []
+      process.on('uncaughtException', e => caught.push(e.message))
+      const ac = new AbortController()
+      ac.signal.removeEventListener = () => { throw new Error('remove refused') }
+      control.run({ value: 1, signal: ac.signal }, (err, value) => {
+        setImmediate(() => {
+          const left = getEventListeners(ac.signal, 'abort').length
+          ac.abort('later')
+          control.run({ value: 2, signal: ac.signal }, (err2) => {
+            parentPort.postMessage({ value, caught, left, late: err2 && err2.name })
+          })
+        })
+      })
+    `, { eval: true, workerData: { addon: addonPath } })
+    w.on('message', resolve)
+    w.on('error', reject)
+  })
+  t.same(result, { value: 1, caught: ['remove refused'], left: 1, late: 'AbortError' })
+  balanced(t)
+})
+
 t.test('signal_timeout_and_any: AbortSignal.timeout() and AbortSignal.any() work too', async t => {
   control.reset()
   const timeout = AbortSignal.timeout(10)
