@@ -59,8 +59,9 @@ const config = {
 
 function log (...a) { process.stderr.write(a.join(' ') + '\n') }
 
+// Installs and builds write to stderr: stdout carries only the Markdown.
 function sh (cmd, argv, opts = {}) {
-  const r = spawnSync(cmd, argv, { stdio: 'inherit', ...opts })
+  const r = spawnSync(cmd, argv, { stdio: ['ignore', 2, 2], ...opts })
   if (r.status !== 0) {
     throw new Error(`${cmd} ${argv.join(' ')} failed (${r.error || 'exit ' + r.status})`)
   }
