@@ -336,8 +336,9 @@ typedef napi_status (*napi_task_js_fn)(napi_env env, void *data);
    napi_pending_exception if fn left a JS exception pending (the exception
    becomes the task's error unless perform returns an error output);
    napi_cancelled without running fn (and without hanging) when the task
-   was aborted or the env is going away; napi_invalid_arg for a NULL ctx or
-   fn. */
+   was aborted, the env is going away or the process is exiting (from the
+   'exit' event on; also when fn itself calls process.exit(): then fn has
+   started but will never return); napi_invalid_arg for a NULL ctx or fn. */
 napi_status napi_task_call_js(napi_task_ctx ctx, napi_task_js_fn fn,
                               void *data);
 

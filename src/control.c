@@ -134,14 +134,22 @@ static napi_value call_trampoline(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], exc, holder, none;
   nt_call *c;
+  nt_env *e;
   napi_task t;
+  napi_status status;
   bool pending = false;
 
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok ||
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&e) !=
+          napi_ok ||
       napi_get_value_external(env, argv[0], (void **)&c) != napi_ok)
     return NULL;
   t = c->task;
-  c->status = c->fn(env, c->data);
+  status = c->fn(env, c->data);
+  /* fn called process.exit() (or emitted 'exit'): the exit listener has
+     answered this request and perform may be gone with it; touch nothing
+     of it (see nt_env_exiting). */
+  if (e->current_call != c) return NULL;
+  c->status = status;
   if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
       napi_get_and_clear_last_exception(env, &exc) == napi_ok) {
     c->status = napi_pending_exception;
@@ -173,12 +181,18 @@ void nt_run_call(nt_env *e, nt_call *c) {
       napi_typeof(env, fn, &type);
       if (type != napi_function &&
           napi_create_function(env, "napiTaskCallJs", NAPI_AUTO_LENGTH,
-                               call_trampoline, NULL, &fn) == napi_ok)
+                               call_trampoline, e, &fn) == napi_ok)
         napi_set_named_property(env, holder, "callJs", fn);
       c->status = napi_generic_failure;
       if (napi_create_external(env, c, NULL, NULL, &ext) == napi_ok &&
           napi_get_global(env, &recv) == napi_ok) {
+        e->current_call = c;
         s = napi_make_callback(env, c->task->async, recv, fn, 1, &ext, NULL);
+        if (e->current_call != c) { /* answered by the exit listener */
+          napi_close_handle_scope(env, hs);
+          return;
+        }
+        e->current_call = NULL;
         if (s == napi_pending_exception) nt_fatal_exception(env);
       }
     }

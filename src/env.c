@@ -32,6 +32,49 @@ static unsigned pool_size(void) {
 static void on_async(uv_async_t *handle);
 static void on_teardown(napi_async_cleanup_hook_handle handle, void *arg);
 
+/* JS thread: the process is exiting ('exit' event). On the main thread
+   process.exit() runs no cleanup hook: it joins the threadpool
+   (uv_library_shutdown) and exits. A perform waiting in call_js would hang
+   that join, and every runner would go on taking tasks from the backlog.
+   So from here perform sees napi_task_cancelled, call_js answers
+   napi_cancelled, and runners take no new task. In a worker, the env's
+   teardown follows as usual. */
+static napi_value on_exit(napi_env env, napi_callback_info info) {
+  nt_env *e = NULL;
+  napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&e);
+  if (e == NULL) return NULL;
+  uv_mutex_lock(&e->mu);
+  atomic_store(&e->closing, true);
+  /* process.exit() inside a call_js fn: the JS thread will never come
+     back to answer it, and exit joins the thread that waits for it.
+     Answer it now; the JS side leaves the request alone from here on. */
+  if (e->current_call != NULL) {
+    e->current_call->status = napi_cancelled;
+    e->current_call->done = true;
+    e->current_call = NULL;
+  }
+  uv_cond_broadcast(&e->cond);
+  uv_mutex_unlock(&e->mu);
+  return NULL;
+}
+
+/* process.on('exit', on_exit), once per env record. */
+static napi_status listen_exit(nt_env *e) {
+  napi_env env = e->env;
+  napi_value global, process, on, argv[2];
+  napi_status s;
+  if ((s = napi_get_global(env, &global)) != napi_ok ||
+      (s = napi_get_named_property(env, global, "process", &process)) !=
+          napi_ok ||
+      (s = napi_get_named_property(env, process, "on", &on)) != napi_ok ||
+      (s = napi_create_string_utf8(env, "exit", NAPI_AUTO_LENGTH, &argv[0])) !=
+          napi_ok ||
+      (s = napi_create_function(env, "napiTaskExit", NAPI_AUTO_LENGTH,
+                                on_exit, e, &argv[1])) != napi_ok)
+    return s;
+  return napi_call_function(env, process, on, 2, argv, NULL);
+}
+
 static void free_on_close(uv_handle_t *handle) {
   free(NT_CONTAINER(handle, nt_env, async));
 }
@@ -61,7 +104,8 @@ static nt_env *env_create(napi_env env) {
   if (uv_async_init(e->loop, &e->async, on_async) != 0) goto fail_cond;
   /* Only delivered, unsettled tasks keep the loop alive (see retain). */
   uv_unref((uv_handle_t *)&e->async);
-  if (napi_add_async_cleanup_hook(env, on_teardown, e, &e->hook) != napi_ok) {
+  if (listen_exit(e) != napi_ok ||
+      napi_add_async_cleanup_hook(env, on_teardown, e, &e->hook) != napi_ok) {
     /* Nothing was ever sent: close, and free in the close callback. */
     uv_close((uv_handle_t *)&e->async, free_on_close);
     uv_cond_destroy(&e->cond);

@@ -184,6 +184,7 @@ struct nt_env {
   uv_async_t async;        /* wakes the loop for done / progress / calls */
   unsigned runners;        /* runner requests handed to libuv */
   bool long_tasks;         /* the last runner found tasks long (runner.c) */
+  nt_call *current_call;   /* the call_js request whose fn is running */
   size_t outstanding;      /* delivered tasks not yet settled */
   nt_link settle;          /* settled-on-the-loop tasks (aborted early) */
   nt_link all;             /* every live task (built or delivered) */
