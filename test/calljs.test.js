@@ -131,12 +131,8 @@ t.test('call_js_status: fn\'s own status comes back', async t => {
   balanced(t)
 })
 
-// Known bug (reported, src/env.c is not this file's to fix): the batch
-// runs call_js requests before it delivers progress, so progress reported
-// before a call_js reaches JS after fn ran when both wait for the same
-// batch. The assertion is marked todo until env.c is fixed.
-const PROGRESS_AFTER_CALL = 'src/env.c: on_async runs calls before progress'
-
+// The batch delivers progress before it runs call_js requests, so perform's
+// order holds: what it reported before asking reaches JS before fn runs.
 t.test('call_js_after_progress: progress reported before asking is delivered before fn runs', async t => {
   common.gateDrain(GATE)
   control.reset()
@@ -153,8 +149,7 @@ t.test('call_js_after_progress: progress reported before asking is delivered bef
   t.equal(control.waitFor('asked', 1), true)
   t.equal(await p, 2)
   t.same(events, [1, 2, 3], 'every progress value, in order')
-  t.same(seenByFn, [1, 2, 3], 'fn saw the progress perform reported before asking',
-    { todo: PROGRESS_AFTER_CALL })
+  t.same(seenByFn, [1, 2, 3], 'fn saw the progress perform reported before asking')
   balanced(t)
 })
 

@@ -489,6 +489,55 @@ static napi_value raw_flood_js(napi_env env, napi_callback_info info) {
   return js_undefined(env);
 }
 
+/* A probe: one raw async work, queued in libuv's FIFO like an fs request.
+   Its execute notes how many tasks had finished when it got a thread,
+   which no loop latency can inflate. */
+typedef struct probe {
+  napi_async_work work;
+  napi_ref cb;
+  atomic_int *counter;
+  int seen; /* written in execute, read in complete (libuv orders them) */
+} probe;
+
+static void probe_execute(napi_env env, void *data) {
+  probe *p = data;
+  (void)env;
+  p->seen = atomic_load(p->counter);
+}
+
+static void probe_complete(napi_env env, napi_status status, void *data) {
+  probe *p = data;
+  napi_value cb, global, arg;
+  (void)status;
+  if (napi_get_reference_value(env, p->cb, &cb) == napi_ok &&
+      napi_get_global(env, &global) == napi_ok &&
+      napi_create_int32(env, p->seen, &arg) == napi_ok)
+    napi_call_function(env, global, cb, 1, &arg, NULL);
+  napi_delete_reference(env, p->cb);
+  napi_delete_async_work(env, p->work);
+  free(p);
+}
+
+/* probe(counterName, cb): cb(value of the counter when the probe ran). */
+static napi_value probe_js(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], name;
+  char which[32];
+  probe *p = calloc(1, sizeof(*p));
+  if (p == NULL) return NULL;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  arg_string(env, argv[0], which, sizeof(which));
+  p->counter = !strcmp(which, "flood")  ? &flood_done
+               : !strcmp(which, "raw")  ? &raw_done
+                                        : &finished;
+  CHECK(env, napi_create_reference(env, argv[1], 1, &p->cb));
+  CHECK(env, napi_create_string_utf8(env, "probe", NAPI_AUTO_LENGTH, &name));
+  CHECK(env, napi_create_async_work(env, NULL, name, probe_execute,
+                                    probe_complete, p, &p->work));
+  CHECK(env, napi_queue_async_work(env, p->work));
+  return js_undefined(env);
+}
+
 /* ---- NULL and misuse ---- */
 
 static napi_task_output perform_null_calls(napi_task_ctx ctx, void *data) {
@@ -690,6 +739,7 @@ napi_value init_control(napi_env env) {
   set_fn(env, o, "queueFromAddress", queue_from_address);
   set_fn(env, o, "flood", flood);
   set_fn(env, o, "rawFlood", raw_flood_js);
+  set_fn(env, o, "probe", probe_js);
   set_fn(env, o, "nullArgs", null_args);
   set_fn(env, o, "waitFor", wait_for);
   set_fn(env, o, "waitGate", wait_gate);
