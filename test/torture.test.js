@@ -26,6 +26,11 @@ const SEED = Number(process.env.TORTURE_SEED || (Date.now() % 1e9))
 const HANG_MS = Number(process.env.TORTURE_HANG_MS || 60000)
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
+// Workers start without tap's module hooks: tap puts --import hooks in
+// execArgv and NODE_OPTIONS (which a Worker re-reads from its env), and
+// with them each worker takes about a second to start instead of a few
+// milliseconds. These workers run fixtures, which are not coverage-gated.
+const bare = { execArgv: [], env: { ...process.env, NODE_OPTIONS: '' } }
 const delta = (a, b) => Object.fromEntries(Object.keys(b).map(k => [k, b[k] - a[k]]))
 
 const balanced = (t, label) => {
@@ -57,7 +62,7 @@ for (const mode of ['spin', 'hook']) {
     const backlog = 300
     const before = T.stats()
     const w = new Worker(fixture('blocked.js'), {
-      execArgv: [], // not tap's loaders: a worker starts in ms, not a second
+      ...bare,
       workerData: { addon: addonPath, pool: POOL, backlog, mode }
     })
     const gone = exited(w, mode)
@@ -109,7 +114,7 @@ t.test('terminate while the JS thread is stuck with results done but not settled
     for (;;);
   `
   const before = T.stats()
-  const w = new Worker(src, { eval: true, execArgv: [], workerData: { addon: addonPath } })
+  const w = new Worker(src, { eval: true, ...bare, workerData: { addon: addonPath } })
   const gone = exited(w, 'done-not-settled')
   await new Promise(resolve => w.once('message', resolve))
   // Let the threadpool finish what the runners already hold.
@@ -139,7 +144,7 @@ t.test(`random teardown, ${ROUNDS} rounds (seeds ${SEED}..${SEED + ROUNDS - 1})`
     const before = T.stats()
     common.gateDrain(5)
     const w = new Worker(fixture('flood.js'), {
-      execArgv: [],
+      ...bare,
       workerData: { addon: addonPath, seed, ending, at, flood: 200 + seed % 400, limit: 1500 },
       stderr: true // uncaught errors of the 'throw' endings would be noise
     })
