@@ -177,7 +177,7 @@ t.test(`random teardown, ${ROUNDS} rounds (seeds ${SEED}..${SEED + ROUNDS - 1})`
       `${d.started} started, ${d.nested} nested`
     const c = common.counts()
     const ok = c.twice === 0 && c.created === c.consumed + c.dropped &&
-      d.started === d.finished && d.callJsOther === 0
+      d.started === d.finished && d.callJsOther === 0 && d.callJsDataGone === 0
     t.ok(ok, label, ok ? {} : { seed, ending, at, error: error && error.message, d, counts: c })
     if (ending === 'throw' || ending === 'progressThrow') {
       t.match(error && error.message, /torture: /, `seed ${seed}: the uncaught error reached the worker's 'error' event`)
@@ -186,6 +186,33 @@ t.test(`random teardown, ${ROUNDS} rounds (seeds ${SEED}..${SEED + ROUNDS - 1})`
   common.gateDrain(5)
   t.comment(`endings: ${JSON.stringify(seen)}`)
   balanced(t, 'after all rounds')
+})
+
+t.test('process.exit() inside a call_js fn, in a worker: fn keeps its data until it returns', async t => {
+  // In a worker, process.exit() does not end the process: it terminates
+  // the worker's JS, so the fn that called it comes back (with an
+  // exception) and may still touch its data. Its perform must not have
+  // been answered (and so have released the data) before that. The
+  // fixture's data records this: callJsDataGone counts a fn that found its
+  // data already released by perform when it returned.
+  const src = `
+    const { workerData } = require('worker_threads')
+    const { torture: T } = require(workerData.addon)
+    globalThis.__tortureHook = () => process.exit(0)
+    T.task({ callJs: 1 }, () => {})
+  `
+  const rounds = 10
+  const before = T.stats()
+  for (let i = 0; i < rounds; i++) {
+    const w = new Worker(src, { eval: true, ...bare, workerData: { addon: addonPath } })
+    t.equal(await exited(w, `round ${i}`), 0, `round ${i}: the worker exits with process.exit()'s code`)
+  }
+  const d = delta(before, T.stats())
+  t.equal(d.callJsCancelled + d.callJsOk, rounds, 'every call_js returned')
+  const bug = 'napi-task bug (797d9e6): the exit listener answers the running call_js request in a worker too, where fn comes back'
+  t.equal(d.callJsDataGone, 0, 'no fn found its data released by perform before it returned', { todo: bug })
+  t.equal(d.callJsCancelledRan, 0, 'no call_js answered napi_cancelled although fn ran to its end', { todo: bug })
+  balanced(t, 'after the exits')
 })
 
 t.test('the main thread still works afterwards', async t => {

@@ -32,6 +32,7 @@
   X(callJsOtherStatus) \
   X(callJsCancelledRan) \
   X(callJsOkNotRan) \
+  X(callJsDataGone) \
   X(callJsRan)     \
   X(callJsWaiting) \
   X(nested)        \
@@ -158,10 +159,43 @@ static bool spin(napi_task_ctx ctx, int us) {
   return true;
 }
 
+/* call_js's data. Perform owns it; fn borrows it until fn returns. After
+   call_js returns, perform marks it CJS_DEAD and parks it in a graveyard
+   (never freed: reachable, so LeakSanitizer stays quiet) instead of
+   freeing it, so a fn still running after its perform was answered is
+   caught as `callJsDataGone` rather than being a silent use after free. */
+#define CJS_LIVE 0x11ce11ceu
+#define CJS_DEAD 0xdeadca11u
 typedef struct cjs {
+  uint32_t magic;
   int nested;
-  int ran;
+  int ran;      /* fn started */
+  int returned; /* fn came back from the hook */
+  struct cjs *next;
 } cjs;
+
+static uv_mutex_t graveyard_mu;
+static cjs *graveyard;
+static uv_once_t graveyard_once = UV_ONCE_INIT;
+static void graveyard_init(void) { uv_mutex_init(&graveyard_mu); }
+
+static void cjs_bury(cjs *c) {
+  uv_once(&graveyard_once, graveyard_init);
+  uv_mutex_lock(&graveyard_mu);
+  c->magic = CJS_DEAD;
+  c->next = graveyard;
+  graveyard = c;
+  uv_mutex_unlock(&graveyard_mu);
+}
+
+static bool cjs_alive(cjs *c) {
+  bool alive;
+  uv_once(&graveyard_once, graveyard_init);
+  uv_mutex_lock(&graveyard_mu);
+  alive = c->magic == CJS_LIVE;
+  uv_mutex_unlock(&graveyard_mu);
+  return alive;
+}
 
 /* Delivers a plain task by promise from inside call_js (JS thread). */
 static void deliver_nested(napi_env env) {
@@ -188,13 +222,17 @@ static napi_status call_js_fn(napi_env env, void *data) {
   BUMP(callJsRan);
   c->ran++;
   if (c->nested) deliver_nested(env);
-  if ((s = napi_get_global(env, &global)) != napi_ok) return s;
-  if ((s = napi_get_named_property(env, global, "__tortureHook", &hook)) !=
-      napi_ok)
-    return s;
-  napi_typeof(env, hook, &type);
-  if (type != napi_function) return napi_ok;
-  return napi_call_function(env, global, hook, 0, NULL, &r);
+  if ((s = napi_get_global(env, &global)) == napi_ok &&
+      (s = napi_get_named_property(env, global, "__tortureHook", &hook)) ==
+          napi_ok &&
+      napi_typeof(env, hook, &type) == napi_ok && type == napi_function)
+    s = napi_call_function(env, global, hook, 0, NULL, &r);
+  /* fn is about to return: its data must still be perform's. */
+  if (!cjs_alive(c))
+    BUMP(callJsDataGone);
+  else
+    c->returned = 1;
+  return s;
 }
 
 static napi_task_output perform_job(napi_task_ctx ctx, void *data) {
@@ -227,27 +265,36 @@ static napi_task_output perform_job(napi_task_ctx ctx, void *data) {
         BUMP(progressCancelled);
     }
     if (step < j.call_js) {
-      cjs c = {j.nested && step == 0, 0};
+      cjs *c = calloc(1, sizeof(*c));
       napi_status s;
+      int ran, returned;
+      if (c == NULL) abort();
+      c->magic = CJS_LIVE;
+      c->nested = j.nested && step == 0;
       atomic_fetch_add(&st_callJsWaiting, 1);
-      s = napi_task_call_js(ctx, call_js_fn, &c);
+      s = napi_task_call_js(ctx, call_js_fn, c);
       atomic_fetch_sub(&st_callJsWaiting, 1);
+      ran = c->ran;
+      returned = c->returned;
+      cjs_bury(c);
       if (s == napi_cancelled) {
         BUMP(callJsCancelled);
-        if (c.ran) { /* cancelled yet fn ran: wrong */
+        /* Cancelled is right when fn never ran, or never came back (it
+           called process.exit()); not when fn ran to its end. */
+        if (returned) {
           BUMP(callJsOther);
           BUMP(callJsCancelledRan);
         }
       } else if (s == napi_ok || s == napi_pending_exception) {
         BUMP(callJsOk);
-        if (!c.ran) { /* ok yet fn never ran: wrong */
+        if (!ran) { /* ok yet fn never ran: wrong */
           BUMP(callJsOther);
           BUMP(callJsOkNotRan);
         }
       } else {
         /* Any other status: the last one is kept for the report. */
         BUMP(callJsOther);
-        atomic_store(&st_callJsOtherStatus, (long)s * 10 + (c.ran ? 1 : 0));
+        atomic_store(&st_callJsOtherStatus, (long)s * 10 + (ran ? 1 : 0));
       }
     }
     if (j.spin_us > 0 && !spin(ctx, j.spin_us / 4 + 1)) break;
