@@ -41,8 +41,16 @@ const balanced = (t, c, label) => {
 t.test('sweep: every exported function with every wrong type', async t => {
   const callLog = path.join(os.tmpdir(), `napi-task-sweep-${process.pid}.log`)
   t.teardown(() => fs.rmSync(callLog, { force: true }))
+  // Under ASan (npm run test:sanitize) the sweep runs without the leak
+  // check: test-addon fixtures fed junk return early and leave their own
+  // allocations behind (not the library's concern, and not worth guarding
+  // in test code). The library's own bad-input paths are leak-checked by
+  // the tests below, which run in this process.
+  const env = process.env.NAPI_TASK_SANITIZE === 'asan'
+    ? { ...process.env, ASAN_OPTIONS: `${process.env.ASAN_OPTIONS}:detect_leaks=0` }
+    : process.env
   const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'torture', 'sweep.js'), callLog],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
+    { stdio: ['ignore', 'pipe', 'pipe'], env })
   let out = ''
   let err = ''
   child.stdout.setEncoding('utf8').on('data', d => { out += d })

@@ -1,0 +1,237 @@
+'use strict'
+// npm run test:sanitize [-- <tap arguments>]
+//
+// Builds napi-task, the test addon and the examples with
+// -fsanitize=address,undefined into build-asan/ (never touching build/),
+// proves on a canary that ASan, UBSan and LeakSanitizer are live in node,
+// then runs the tap suite (or the given files) with gcc's libasan.so and
+// libubsan.so preloaded into every node process tap starts. Tests load the
+// sanitized addons through NAPI_TASK_TEST_ADDON / NAPI_TASK_BUILD_DIR.
+// docs/reliability.md explains the setup and every suppression.
+//
+// Why a staging directory: node-gyp always builds into ./build of the
+// directory it runs in. build-asan/ holds a copy of the two gyp files and
+// symlinks to src/, include/, test/, examples/ and tools/, so gyp's
+// relative paths resolve to the real sources while the objects, the
+// Makefiles and the .node files land in build-asan/build/. The normal
+// build/ is never rebuilt, cleaned or raced with.
+//
+// Options (environment):
+//   NAPI_TASK_SANITIZE_SKIP_CANARY=1   skip the canary (quick local reruns)
+//   NAPI_TASK_SANITIZE_TIMEOUT=<s>     tap timeout per test file (default 600)
+const { spawnSync } = require('child_process')
+const fs = require('fs')
+const path = require('path')
+
+const root = path.resolve(__dirname, '..')
+// Only test/addon is linked, never test/ itself: tap's default include
+// (**/test/**) would otherwise find the suite a second time through the
+// link and run it from the staging directory.
+const LINKED = ['src', 'include', 'test/addon', 'examples', 'tools']
+
+const log = msg => console.error(`sanitize: ${msg}`)
+const die = msg => {
+  log(msg)
+  process.exit(1)
+}
+
+// gcc's own runtime, so the preloaded runtime is the one the code was
+// compiled against.
+function gccFile (name) {
+  const r = spawnSync('gcc', [`-print-file-name=${name}`], { encoding: 'utf8' })
+  const file = r.status === 0 ? r.stdout.trim() : ''
+  if (!path.isAbsolute(file) || !fs.existsSync(file)) {
+    die(`gcc does not know ${name} (got "${file}"): install gcc (Debian: apt-get install gcc)`)
+  }
+  return fs.realpathSync(file)
+}
+
+// The library's sources, as napi_task.gyp lists them.
+function librarySources () {
+  const gyp = fs.readFileSync(path.join(root, 'napi_task.gyp'), 'utf8')
+  return [...gyp.matchAll(/'(src\/[^']+\.c)'/g)].map(m => m[1])
+}
+
+// A staging directory: gyp files copied (binding.gyp: the repo's, or the
+// given text), source directories symlinked.
+function stage (dir, bindingGyp) {
+  fs.mkdirSync(path.join(dir, 'test'), { recursive: true })
+  for (const d of LINKED) {
+    const link = path.join(dir, d)
+    let ok = false
+    try { ok = fs.readlinkSync(link) === path.join(root, d) } catch {}
+    if (!ok) {
+      fs.rmSync(link, { recursive: true, force: true })
+      fs.symlinkSync(path.join(root, d), link, 'dir')
+    }
+  }
+  fs.copyFileSync(path.join(root, 'napi_task.gyp'), path.join(dir, 'napi_task.gyp'))
+  if (bindingGyp) {
+    fs.writeFileSync(path.join(dir, 'binding.gyp'), bindingGyp)
+  } else {
+    fs.copyFileSync(path.join(root, 'binding.gyp'), path.join(dir, 'binding.gyp'))
+  }
+}
+
+// configure + build with extra flags. Make re-checks every object against
+// its recorded command line, so a change of flags rebuilds what it must.
+function build (dir, { cflags, ldflags }) {
+  const env = { ...process.env, CFLAGS: cflags.join(' '), LDFLAGS: ldflags.join(' ') }
+  for (const step of ['configure', 'build']) {
+    const r = spawnSync(process.execPath, [path.join(root, 'tools', 'gyp.js'), step],
+      { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+    if (r.status !== 0) {
+      process.stderr.write(r.stderr)
+      die(`node-gyp ${step} failed in ${path.relative(root, dir)}`)
+    }
+  }
+  return path.join(dir, 'build', 'Release')
+}
+
+// The canary's gyp file: `canary` links the library as built for the
+// suite; `canary_bad` links a copy of the library compiled with `-include
+// <badHeader>`, which injects one defect (tools/sanitize-leak.h,
+// tools/tsan-race.h).
+function canaryGyp (badHeader) {
+  const q = s => `'${s}'`
+  return `# Written by tools/sanitize.js: the sanitizer canary.
+{
+  'target_defaults': {
+    'cflags_c': ['-std=c11'],
+    'include_dirs': ['include'],
+  },
+  'targets': [
+    {
+      'target_name': 'canary',
+      'sources': ['tools/sanitize-canary.c'],
+      'dependencies': ['napi_task.gyp:napi_task'],
+    },
+    {
+      'target_name': 'napi_task_bad',
+      'type': 'static_library',
+      'sources': [${librarySources().map(q).join(', ')}],
+      'cflags_c': ['-fvisibility=hidden', '-include', ${q(badHeader)}],
+    },
+    {
+      'target_name': 'canary_bad',
+      'sources': ['tools/sanitize-canary.c'],
+      'dependencies': ['napi_task_bad'],
+    },
+  ],
+}
+`
+}
+
+// Runs `node -e script` with env; returns { status, signal, stderr }.
+function node (script, args, env) {
+  return spawnSync(process.execPath, ['-e', script, ...args],
+    { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120000 })
+}
+
+// Each check: the run must end as expected, with the expected report.
+function expect (label, r, { fails, report }) {
+  const failed = r.status !== 0 || r.signal !== null
+  const matched = report ? report.every(re => re.test(r.stderr)) : true
+  const clean = !/(ERROR|WARNING): (Address|Leak|Thread|UndefinedBehavior)Sanitizer|runtime error:/.test(r.stderr)
+  const ok = fails ? failed && matched : !failed && clean
+  if (!ok) {
+    process.stderr.write(r.stderr.slice(-6000))
+    die(`canary "${label}": expected ${fails ? 'a sanitizer failure' : 'a clean run'}, ` +
+      `got exit ${r.status}${r.signal ? ' ' + r.signal : ''}` +
+      (fails && !matched ? ` without the expected report (${report.join(', ')})` : ''))
+  }
+  log(`canary ok: ${label}`)
+}
+
+// tools/lsan-scope.c as a shared object: leak checks only in processes
+// that loaded something built here (see the file for why).
+function lsanScope (dir) {
+  const so = path.join(dir, 'lsan-scope.so')
+  const r = spawnSync('gcc', ['-shared', '-fPIC', '-O1', '-o', so,
+    path.join(root, 'tools', 'lsan-scope.c')], { encoding: 'utf8' })
+  if (r.status !== 0) {
+    process.stderr.write(r.stderr)
+    die('could not build tools/lsan-scope.c')
+  }
+  return so
+}
+
+function sanitizerEnv (extra = {}) {
+  const dir = path.join(root, 'build-asan')
+  const preload = [gccFile('libasan.so'), gccFile('libubsan.so'), lsanScope(dir)]
+  return {
+    ...process.env,
+    // libasan must come first in the initial library list.
+    LD_PRELOAD: preload.concat(process.env.LD_PRELOAD ? [process.env.LD_PRELOAD] : []).join(':'),
+    ASAN_OPTIONS: [
+      'halt_on_error=1',
+      'detect_leaks=1',
+      'allocator_may_return_null=0',
+      // Keep node's own SIGSEGV handling (V8's wasm trap handler) working.
+      'allow_user_segv_handler=1'
+    ].join(':'),
+    LSAN_OPTIONS: [
+      `suppressions=${path.join(root, 'tools', 'lsan.supp')}`,
+      'print_suppressions=0'
+    ].join(':'),
+    UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+    // Where the sanitized modules are (not the shim itself, which sits in
+    // build-asan/ and is loaded everywhere).
+    NAPI_TASK_LSAN_SCOPE: [path.join(dir, 'build') + path.sep,
+      path.join(root, 'build-asan-canary', 'build') + path.sep].join(':'),
+    NAPI_TASK_SANITIZE: 'asan',
+    ...extra
+  }
+}
+
+const SAN = ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined',
+  '-fno-omit-frame-pointer', '-g', '-O1']
+
+function main () {
+  if (process.platform !== 'linux') die('the sanitizer run needs Linux and gcc')
+  const t0 = Date.now()
+  const dir = path.join(root, 'build-asan')
+  stage(dir)
+  const release = build(dir, { cflags: SAN, ldflags: ['-fsanitize=address,undefined'] })
+  log(`built ${path.relative(root, release)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+  const env = sanitizerEnv({
+    NAPI_TASK_TEST_ADDON: path.join(release, 'test_addon.node'),
+    NAPI_TASK_BUILD_DIR: release
+  })
+
+  if (!process.env.NAPI_TASK_SANITIZE_SKIP_CANARY) {
+    const cdir = path.join(root, 'build-asan-canary')
+    stage(cdir, canaryGyp(path.join(root, 'tools', 'sanitize-leak.h')))
+    const crel = build(cdir, { cflags: SAN, ldflags: ['-fsanitize=address,undefined'] })
+    const good = path.join(crel, 'canary.node')
+    const bad = path.join(crel, 'canary_bad.node')
+    const run = 'require(process.argv[1]).run(200, () => {})'
+    expect('the library is clean under ASan+UBSan+LSan', node(run, [good], env), { fails: false })
+    expect('a library that leaks one allocation fails the run', node(run, [bad], env), {
+      fails: true,
+      report: [/ERROR: LeakSanitizer: detected memory leaks/, /src\/task\.c/]
+    })
+    expect('a heap overflow fails the run', node('require(process.argv[1]).heapOverflow()', [good], env), {
+      fails: true,
+      report: [/ERROR: AddressSanitizer: heap-buffer-overflow/]
+    })
+    expect('undefined behaviour fails the run', node('require(process.argv[1]).intOverflow(1)', [good], env), {
+      fails: true,
+      report: [/runtime error: signed integer overflow/]
+    })
+  }
+
+  const tapPkg = require.resolve('tap/package.json')
+  const tap = path.join(path.dirname(tapPkg), require(tapPkg).bin.tap)
+  const args = process.argv.slice(2)
+  const timeout = process.env.NAPI_TASK_SANITIZE_TIMEOUT || '600'
+  log(`tap ${args.join(' ') || '(whole suite)'} with ${env.LD_PRELOAD}`)
+  const r = spawnSync(process.execPath, [tap, `--timeout=${timeout}`, ...args],
+    { cwd: root, env, stdio: 'inherit' })
+  if (r.status !== 0) die(`tap failed (exit ${r.status}${r.signal ? ', ' + r.signal : ''})`)
+  log(`clean (${((Date.now() - t0) / 1000).toFixed(0)} s)`)
+}
+
+module.exports = { stage, build, canaryGyp, node, expect, gccFile, librarySources }
+
+if (require.main === module) main()

@@ -1,0 +1,29 @@
+/*
+ * Force-included (gcc -include) into the napi-task sources of the TSan
+ * canary's "bad" build by tools/tsan.js: napi_task_progress() then forgets
+ * to take the env mutex, so the threadpool pushes progress items while the
+ * JS thread takes them. ThreadSanitizer must report that data race and fail
+ * the run; if it does not, the TSan setup is broken and tools/tsan.js
+ * stops. src/ itself is not touched: only this build sees the macros.
+ */
+#ifndef NAPI_TASK_TSAN_RACE_H_
+#define NAPI_TASK_TSAN_RACE_H_
+
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include <string.h>
+#include <uv.h>
+
+static inline void nt_canary_lock_(uv_mutex_t *m, const char *fn) {
+  if (strcmp(fn, "napi_task_progress") != 0) uv_mutex_lock(m);
+}
+
+static inline void nt_canary_unlock_(uv_mutex_t *m, const char *fn) {
+  if (strcmp(fn, "napi_task_progress") != 0) uv_mutex_unlock(m);
+}
+
+#define uv_mutex_lock(m) nt_canary_lock_((m), __func__)
+#define uv_mutex_unlock(m) nt_canary_unlock_((m), __func__)
+
+#endif
