@@ -3,14 +3,20 @@
  * the number of tasks on it, so a long-lived signal shared by many tasks
  * neither grows nor raises MaxListenersExceededWarning. The record hangs
  * off the signal under a private symbol. JS thread only.
+ *
+ * The rule that keeps this memory-safe: a record is freed only once it is
+ * off the signal (no property points to it) and its listener is off the
+ * signal too (no abort can reach it). When JS prevents either (a frozen
+ * signal, a throwing removeEventListener), the record is kept instead.
  */
 #include "internal.h"
 
 struct nt_signal {
   nt_env *env;
-  napi_ref signal;   /* strong while tasks wait on it */
-  napi_ref listener; /* the 'abort' listener function */
+  napi_ref signal;   /* strong while tasks wait on it; NULL when idle */
+  napi_ref listener; /* the 'abort' listener: strong, weak when idle */
   nt_link tasks;     /* tasks attached (signal_link) */
+  bool stored;       /* the signal's property points to this record */
 };
 
 napi_status nt_signal_check(napi_env env, napi_value signal, bool *ok) {
@@ -99,11 +105,20 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
       (s = napi_get_property(env, signal, k, &ext)) != napi_ok)
     return s;
   if (napi_typeof(env, ext, &type) == napi_ok && type == napi_external) {
+    uint32_t count;
     if ((s = napi_get_value_external(env, ext, (void **)&sig)) != napi_ok)
       return s;
+    if (sig->signal == NULL) {
+      /* An idle record kept on a frozen signal (see detach): wake it. */
+      if ((s = napi_create_reference(env, signal, 1, &sig->signal)) !=
+              napi_ok ||
+          (s = napi_reference_ref(env, sig->listener, &count)) != napi_ok)
+        return s;
+    }
   } else {
     napi_value exc = NULL;
     bool pending = false, deleted;
+    uint32_t count;
     sig = calloc(1, sizeof(*sig));
     if (sig == NULL) return napi_generic_failure;
     sig->env = e;
@@ -121,8 +136,12 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
     prop.name = k;
     prop.value = ext;
     prop.attributes = napi_writable | napi_configurable;
-    if ((s = napi_define_properties(env, signal, 1, &prop)) != napi_ok)
-      goto fail;
+    /* A frozen (non-extensible) signal takes no property: then this task
+       gets a listener of its own, unshared. */
+    sig->stored = napi_define_properties(env, signal, 1, &prop) == napi_ok;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+      napi_get_and_clear_last_exception(env, &exc);
+    exc = NULL;
     if ((s = call_listener_method(env, signal, "addEventListener",
                                   listener)) != napi_ok) {
       /* Take the record off again, or the next task on this signal would
@@ -131,7 +150,17 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
          and throw it again. */
       if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
         napi_get_and_clear_last_exception(env, &exc);
-      napi_delete_property(env, signal, k, &deleted);
+      if (sig->stored &&
+          (napi_delete_property(env, signal, k, &deleted) != napi_ok ||
+           !deleted)) {
+        /* Frozen by addEventListener itself: the property stays, so the
+           record must too; it is idle (no task, no listener added). */
+        napi_delete_reference(env, sig->signal);
+        sig->signal = NULL;
+        napi_reference_unref(env, sig->listener, &count);
+        if (exc != NULL) napi_throw(env, exc);
+        return s;
+      }
       if (exc != NULL) napi_throw(env, exc);
       goto fail;
     }
@@ -153,7 +182,8 @@ void nt_signal_detach(napi_task t) {
   nt_env *e = sig->env;
   napi_env env = e->env;
   napi_value signal, listener, k;
-  bool deleted, removed = true;
+  bool deleted = true, removed = true;
+  uint32_t count;
 
   nt_list_remove(&t->signal_link);
   t->signal = NULL;
@@ -163,8 +193,19 @@ void nt_signal_detach(napi_task t) {
   if (!e->tearing_down && sig->signal != NULL && sig->listener != NULL &&
       napi_get_reference_value(env, sig->signal, &signal) == napi_ok &&
       napi_get_reference_value(env, sig->listener, &listener) == napi_ok) {
-    if (key(e, &k) == napi_ok)
-      napi_delete_property(env, signal, k, &deleted);
+    if (sig->stored && (key(e, &k) != napi_ok ||
+                        napi_delete_property(env, signal, k, &deleted) !=
+                            napi_ok ||
+                        !deleted)) {
+      /* The signal was frozen after the record was stored: the property
+         stays, so the record stays too, listener and all, idle until the
+         next task on this signal. It no longer keeps the signal alive,
+         and the listener lives only as long as the signal. */
+      napi_delete_reference(env, sig->signal);
+      sig->signal = NULL;
+      napi_reference_unref(env, sig->listener, &count);
+      return;
+    }
     if (call_listener_method(env, signal, "removeEventListener", listener) !=
         napi_ok) {
       /* The listener may stay on the signal and fire later: keep sig (its

@@ -321,6 +321,53 @@ t.test('signal_remove_listener_throws: uncaught exception, the listener left beh
   balanced(t)
 })
 
+t.test('signal_not_extensible: sealed, frozen or non-extensible signals work', async t => {
+  // Non-extensible before any task: no record can be stored on it, so each
+  // task listens by itself.
+  control.reset()
+  const closed = new AbortController()
+  Object.preventExtensions(closed.signal)
+  t.equal(await control.run({ value: 1, signal: closed.signal }), 1, 'delivered and settled')
+  t.equal(getEventListeners(closed.signal, 'abort').length, 0, 'no listener left')
+  const p1 = control.run({ value: 2, spin: true, signal: closed.signal })
+  const p2 = control.run({ value: 3, spin: true, signal: closed.signal })
+  await until(() => control.counters().spinning === 2)
+  t.equal(getEventListeners(closed.signal, 'abort').length, 2, 'one listener per task')
+  closed.abort('closed')
+  await t.rejects(p1, { name: 'AbortError', cause: 'closed' })
+  await t.rejects(p2, { name: 'AbortError', cause: 'closed' })
+  t.equal(getEventListeners(closed.signal, 'abort').length, 0, 'no listener left')
+
+  // Sealed after a task stored its record: the record cannot come off, so
+  // it stays (idle, its listener too) and later tasks share it.
+  control.reset()
+  common.gateDrain(GATE + 4)
+  const sealed = new AbortController()
+  const held = control.run({ value: 4, signal: sealed.signal, gate: GATE + 4 })
+  Object.seal(sealed.signal) // while the task (and its record) is attached
+  common.gateOpen(GATE + 4, 1)
+  t.equal(await held, 4)
+  t.equal(getEventListeners(sealed.signal, 'abort').length, 1,
+    'the record could not come off: it stays, idle, with its listener')
+  t.equal(await control.run({ value: 5, signal: sealed.signal }), 5, 'a later task reuses it')
+  const p3 = control.run({ value: 6, spin: true, signal: sealed.signal })
+  t.equal(getEventListeners(sealed.signal, 'abort').length, 1, 'still one listener')
+  await until(() => control.counters().spinning === 1)
+  sealed.abort('sealed')
+  await t.rejects(p3, { name: 'AbortError', cause: 'sealed' })
+
+  // Frozen (Node itself can no longer abort such a signal): tasks still
+  // deliver and settle, before and after the freeze.
+  const frozen = new AbortController()
+  t.equal(await control.run({ value: 7, signal: frozen.signal }), 7)
+  Object.freeze(frozen.signal)
+  t.equal(await control.run({ value: 8, signal: frozen.signal }), 8)
+  const cold = new AbortController()
+  Object.freeze(cold.signal)
+  t.equal(await control.run({ value: 9, signal: cold.signal }), 9)
+  balanced(t)
+})
+
 t.test('signal_timeout_and_any: AbortSignal.timeout() and AbortSignal.any() work too', async t => {
   control.reset()
   const timeout = AbortSignal.timeout(10)
