@@ -52,7 +52,7 @@ const config = {
   runs: num(args.runs, quick ? 3 : 5),
   slowDivisor: 10,
   windows: [0, 64],
-  memoryN: quick ? 5000 : 100000,
+  memoryN: quick ? 20000 : 100000,
   memorySlowDivisor: 5,
   fairness: { tasks: quick ? 200 : 2000, ms: 1, reps: quick ? 1 : 3 }
 }

@@ -204,6 +204,9 @@ function markdown (results) {
         ? `, commit ${results.git.commit.slice(0, 10)}` +
           (results.git.libraryOrBenchDirty ? ' + uncommitted changes' : '')
         : '') + (results.config.quick ? ', --quick' : ''), '',
+    ...(results.config.quick
+      ? ['**--quick: small N, a smoke test. These numbers are not results.**', '']
+      : []),
     ...targets(results),
     ...throughputTables(results),
     ...memoryTable(results),
