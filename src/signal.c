@@ -17,6 +17,7 @@ struct nt_signal {
   napi_ref listener; /* the 'abort' listener: strong, weak when idle */
   nt_link tasks;     /* tasks attached (signal_link) */
   bool stored;       /* the signal's property points to this record */
+  bool dead;         /* stuck on the signal, but its listener never got on */
 };
 
 napi_status nt_signal_check(napi_env env, napi_value signal, bool *ok) {
@@ -104,10 +105,12 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
   if ((s = key(e, &k)) != napi_ok ||
       (s = napi_get_property(env, signal, k, &ext)) != napi_ok)
     return s;
-  if (napi_typeof(env, ext, &type) == napi_ok && type == napi_external) {
+  if (napi_typeof(env, ext, &type) != napi_ok || type != napi_external ||
+      napi_get_value_external(env, ext, (void **)&sig) != napi_ok ||
+      sig->dead)
+    sig = NULL;
+  if (sig != NULL) {
     uint32_t count;
-    if ((s = napi_get_value_external(env, ext, (void **)&sig)) != napi_ok)
-      return s;
     if (sig->signal == NULL) {
       /* An idle record kept on a frozen signal (see detach): wake it. */
       if ((s = napi_create_reference(env, signal, 1, &sig->signal)) !=
@@ -118,7 +121,8 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
   } else {
     napi_value exc = NULL;
     bool pending = false, deleted;
-    uint32_t count;
+    bool existing = napi_typeof(env, ext, &type) == napi_ok &&
+                    type == napi_external;
     sig = calloc(1, sizeof(*sig));
     if (sig == NULL) return napi_generic_failure;
     sig->env = e;
@@ -136,9 +140,11 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
     prop.name = k;
     prop.value = ext;
     prop.attributes = napi_writable | napi_configurable;
-    /* A frozen (non-extensible) signal takes no property: then this task
-       gets a listener of its own, unshared. */
-    sig->stored = napi_define_properties(env, signal, 1, &prop) == napi_ok;
+    /* A frozen (non-extensible) signal takes no property, nor does one
+       holding a dead record: then this task gets a listener of its own,
+       unshared. */
+    sig->stored = !existing &&
+                  napi_define_properties(env, signal, 1, &prop) == napi_ok;
     if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
       napi_get_and_clear_last_exception(env, &exc);
     exc = NULL;
@@ -154,10 +160,12 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
           (napi_delete_property(env, signal, k, &deleted) != napi_ok ||
            !deleted)) {
         /* Frozen by addEventListener itself: the property stays, so the
-           record must too; it is idle (no task, no listener added). */
+           record must too, marked dead (its listener is not on the
+           signal); later tasks on this signal listen by themselves. */
         napi_delete_reference(env, sig->signal);
-        sig->signal = NULL;
-        napi_reference_unref(env, sig->listener, &count);
+        napi_delete_reference(env, sig->listener);
+        sig->signal = sig->listener = NULL;
+        sig->dead = true;
         if (exc != NULL) napi_throw(env, exc);
         return s;
       }

@@ -288,6 +288,26 @@ t.test('signal_add_listener_throws: the exception propagates, the signal stays u
   balanced(t)
 })
 
+t.test('signal_add_listener_seals_and_throws: later tasks on the signal still work', async t => {
+  control.reset()
+  const ac = new AbortController()
+  const boom = new Error('sealed and refused')
+  ac.signal.addEventListener = function () {
+    Object.seal(this)
+    throw boom
+  }
+  t.throws(() => control.run({ value: 1, signal: ac.signal }, () => t.fail('never called')), boom)
+  // The record is stuck on the sealed signal; its own listener never got
+  // on. Restore addEventListener (the property is still writable).
+  ac.signal.addEventListener = EventTarget.prototype.addEventListener
+  t.equal(await control.run({ value: 2, signal: ac.signal }), 2, 'a later task works')
+  const p = control.run({ value: 3, spin: true, signal: ac.signal })
+  await until(() => control.counters().spinning === 1)
+  ac.abort('after')
+  await t.rejects(p, { name: 'AbortError', cause: 'after' }, 'and is aborted')
+  balanced(t)
+})
+
 t.test('signal_remove_listener_throws: uncaught exception, the listener left behind is harmless', async t => {
   // In a worker: the exception thrown by removeEventListener is an
   // uncaught exception there. The listener stays on the signal; when the
