@@ -45,10 +45,14 @@ static napi_value on_exit(napi_env env, napi_callback_info info) {
   if (e == NULL) return NULL;
   uv_mutex_lock(&e->mu);
   atomic_store(&e->closing, true);
-  /* process.exit() inside a call_js fn: the JS thread will never come
-     back to answer it, and exit joins the thread that waits for it.
-     Answer it now; the JS side leaves the request alone from here on. */
-  if (e->current_call != NULL) {
+  /* process.exit() inside a call_js fn, on the main thread: exit() never
+     returns to fn, and it joins the thread that waits for the answer.
+     Answer it now; the JS side leaves the request alone from here on. In a
+     worker, process.exit() does return (the isolate is terminated, fn goes
+     on) and the env's teardown follows: the request is answered as usual
+     when fn returns, and must not be answered before, or fn would write to
+     a perform that has gone. The main thread's env runs the default loop. */
+  if (e->current_call != NULL && e->loop == uv_default_loop()) {
     e->current_call->status = napi_cancelled;
     e->current_call->done = true;
     e->current_call = NULL;
