@@ -146,6 +146,10 @@ struct napi_task__ {
   nt_link signal_link;      /* in signal->tasks */
   napi_ref js_error;        /* holder {e: exception} from call_js, or NULL */
   bool aborted;             /* settle with AbortError */
+  /* Delivery has consumed the handle. Checked by setters, discard and a
+     second delivery instead of `state`, which runners write under mu. */
+  bool delivered;
+  bool retained;            /* counted in env->outstanding */
   nt_link all_link;         /* in env->all: every live task of this env */
 };
 

@@ -39,7 +39,7 @@ invalid:
 
 napi_status napi_task_set_name(napi_task task, const char *name) {
   char *copy;
-  if (task == NULL || name == NULL || task->state != NT_BUILT)
+  if (task == NULL || name == NULL || task->delivered)
     return napi_invalid_arg;
   copy = nt_strdup(name);
   if (copy == NULL) return napi_generic_failure;
@@ -54,7 +54,7 @@ napi_status napi_task_set_signal(napi_task task, napi_value signal) {
   napi_status s;
   napi_ref ref;
 
-  if (task == NULL || signal == NULL || task->state != NT_BUILT)
+  if (task == NULL || signal == NULL || task->delivered)
     return napi_invalid_arg;
   env = task->env->env;
   s = nt_signal_check(env, signal, &ok);
@@ -77,7 +77,7 @@ napi_status napi_task_set_progress(napi_task task, napi_value on_progress,
   napi_ref ref;
   napi_status s;
 
-  if (task == NULL || on_progress == NULL || task->state != NT_BUILT ||
+  if (task == NULL || on_progress == NULL || task->delivered ||
       (mode != NAPI_TASK_PROGRESS_COALESCE && mode != NAPI_TASK_PROGRESS_QUEUE))
     return napi_invalid_arg;
   env = task->env->env;
@@ -95,21 +95,22 @@ napi_status napi_task_set_progress(napi_task task, napi_value on_progress,
   return napi_ok;
 }
 
-napi_status napi_task_set_queue(napi_task task, napi_task_queue queue) {
-  if (task == NULL || queue == NULL || task->state != NT_BUILT ||
-      queue->env != task->env || queue->released)
-    return napi_invalid_arg;
-  if (task->queue != NULL) task->queue->refs--; /* never the last ref */
-  queue->refs++;
-  task->queue = queue;
-  return napi_ok;
-}
-
-/* Unlinks the task from the queue it holds a reference to. */
+/* Drops a task's reference to its queue; the last one frees it. */
 static void queue_unref(napi_task_queue q) {
   if (--q->refs != 0) return;
   nt_list_remove(&q->env_link);
   free(q);
+}
+
+napi_status napi_task_set_queue(napi_task task, napi_task_queue queue) {
+  if (task == NULL || queue == NULL || task->delivered ||
+      queue->env != task->env || queue->released)
+    return napi_invalid_arg;
+  /* The old queue may have been released meanwhile: this may free it. */
+  if (task->queue != NULL) queue_unref(task->queue);
+  queue->refs++;
+  task->queue = queue;
+  return napi_ok;
 }
 
 static void free_progress(nt_progress_item *item) {
@@ -133,7 +134,7 @@ void nt_task_free(napi_task t) {
   if (t->js_error != NULL) napi_delete_reference(env, t->js_error);
   if (t->async != NULL) napi_async_destroy(env, t->async);
   if (t->queue != NULL) queue_unref(t->queue);
-  if (t->state != NT_BUILT && --e->outstanding == 0 && !e->tearing_down)
+  if (t->retained && --e->outstanding == 0 && !e->tearing_down)
     uv_unref((uv_handle_t *)&e->async);
   free(t->name);
   free(t);
@@ -154,7 +155,7 @@ void nt_task_drop_all(napi_task t) {
 }
 
 void napi_task_discard(napi_task task) {
-  if (task == NULL || task->state != NT_BUILT) return;
+  if (task == NULL || task->delivered) return;
   nt_task_drop_all(task);
 }
 
@@ -193,7 +194,9 @@ static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
   bool aborted = false;
   napi_status s;
 
-  if (t == NULL || t->state != NT_BUILT) return napi_invalid_arg;
+  if (t == NULL || t->delivered) return napi_invalid_arg;
+  /* From here the handle is consumed, whatever happens. */
+  t->delivered = true;
   e = t->env;
   env = e->env;
   if (kind == NT_DELIVER_CALLBACK) {
@@ -227,6 +230,7 @@ static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
   }
 
   nt_env_retain(e);
+  t->retained = true;
   if (aborted) {
     /* Settles on a later turn with the AbortError; perform never runs. */
     t->aborted = true;
