@@ -215,6 +215,34 @@ t.test('process.exit() inside a call_js fn, in a worker: fn keeps its data until
   balanced(t, 'after the exits')
 })
 
+t.test('finalizers that build tasks while a worker goes away', async t => {
+  // Node-API runs the finalizers of what is left when an env goes away,
+  // possibly after napi-task's cleanup hook has torn its record down. A
+  // finalizer that builds and delivers a task then (a wrapper closing a
+  // native handle in the background, say) must not crash, and every datum
+  // must still be consumed or dropped. Each ending runs in a child process
+  // so that a sanitizer report is attributed to it.
+  const { spawn } = require('child_process')
+  for (const mode of ['terminate', 'exit', 'natural']) {
+    const child = spawn(process.execPath, [fixture('finalizers.js'), mode, '20'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
+    let out = ''
+    let err = ''
+    child.stdout.setEncoding('utf8').on('data', d => { out += d })
+    child.stderr.setEncoding('utf8').on('data', d => { err += d })
+    const code = await new Promise(resolve => child.on('exit', resolve))
+    t.equal(code, 0, `${mode}: the process exits 0`, code === 0 ? {} : { stderr: err.slice(-2000) })
+    const line = out.split('\n').find(l => l.startsWith('FINALIZERS '))
+    t.ok(line, `${mode}: it reported`)
+    if (!line) continue
+    const { stats, counts } = JSON.parse(line.slice(11))
+    t.equal(stats.builds, 400, `${mode}: 400 finalizers ran (${stats.ok} built a task)`)
+    t.equal(counts.twice, 0, `${mode}: nothing consumed or dropped twice`)
+    t.equal(counts.created, counts.consumed + counts.dropped,
+      `${mode}: created ${counts.created} == consumed ${counts.consumed} + dropped ${counts.dropped}`)
+  }
+})
+
 t.test('the main thread still works afterwards', async t => {
   t.equal(await core.addOne(41), 42)
   balanced(t, 'at the end')

@@ -33,6 +33,8 @@
   X(callJsCancelledRan) \
   X(callJsOkNotRan) \
   X(callJsDataGone) \
+  X(finalizerBuilds) \
+  X(finalizerBuildOk) \
   X(callJsRan)     \
   X(callJsWaiting) \
   X(nested)        \
@@ -127,6 +129,16 @@ typedef struct job {
 } job;
 
 static napi_task_output perform_job(napi_task_ctx ctx, void *data);
+
+/* A plain job's data: a tracked record carrying a default job. */
+static tracked *build_plain_data(void) {
+  job *j = calloc(1, sizeof(*j));
+  tracked *tr = tr_new(0);
+  if (j == NULL) abort();
+  j->gate = j->gate_before = -1;
+  tr->extra = j;
+  return tr;
+}
 
 static void drop_job(void *data) {
   tracked *tr = data;
@@ -447,6 +459,35 @@ static napi_value task(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* buildInFinalizer(n): n externals whose finalizers build a task and
+   deliver it by promise. Their finalizers run when the env goes away
+   (Node-API finalizes what is left at env teardown, after napi-task's own
+   cleanup hook may have run): building then must fail cleanly (data
+   dropped) or work, never crash. */
+static void finalizer_builds(napi_env env, void *data, void *hint) {
+  napi_task t;
+  napi_value p;
+  (void)data;
+  (void)hint;
+  BUMP(finalizerBuilds);
+  if (napi_task_build(env, perform_job, build_plain_data(), drop_job, &t) !=
+      napi_ok)
+    return;
+  BUMP(finalizerBuildOk);
+  napi_task_promise(t, &p);
+}
+
+static napi_value build_in_finalizer(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], ext;
+  int n, i;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  n = (int)arg_double(env, argv[0]);
+  for (i = 0; i < n; i++)
+    CHECK(env, napi_create_external(env, NULL, finalizer_builds, NULL, &ext));
+  return js_undefined(env);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Light tasks for the soak: freed data, separate counters                  */
 /* ------------------------------------------------------------------------ */
@@ -626,6 +667,7 @@ napi_value init_torture(napi_env env) {
   set_fn(env, o, "queue", make_queue);
   set_fn(env, o, "releaseQueue", release_queue);
   set_fn(env, o, "light", light_task);
+  set_fn(env, o, "buildInFinalizer", build_in_finalizer);
   CHECK(env, napi_create_object(env, &bad));
   set_fn(env, bad, "callback", bad_callback);
   set_fn(env, bad, "scheduleTask", bad_schedule_task);
