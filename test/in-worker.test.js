@@ -10,9 +10,16 @@ const { Worker } = require('worker_threads')
 const notInWorker = {
   'in-worker.test.js': 'this file',
   'package.test.js': 'tests index.js with process.chdir(), which workers lack',
-  // Not about envs: they test files and builds, and take long.
-  'consumer.test.js': 'builds consumer packages with node-gyp; no env involved',
-  'docs.test.js': 'reads docs and headers; no env involved'
+  // Not about envs: they compile, read files, or do all their work in
+  // child processes, so a worker would only run the same processes again.
+  'consumer.test.js': 'builds consumer packages with node-gyp',
+  'docs.test.js': 'reads docs and the header',
+  'header.test.js': 'compiles the header',
+  'types.test.js': 'runs tsc',
+  'soak.test.js': 'its tasks run in child processes',
+  'exit.test.js': 'process.exit() in child processes',
+  'badinput.test.js': 'the sweep runs in child processes',
+  'control-examples.test.js': 'runs the examples as child processes'
 }
 
 const files = fs.readdirSync(__dirname)
