@@ -9,7 +9,7 @@ const path = require('path')
 const { execFileSync, spawnSync } = require('child_process')
 
 const root = path.join(__dirname, '..')
-const { hashFile } = require(path.join(root, 'build', 'Release', 'hash_file.node'))
+const { hashFile } = require(path.join(process.env.NAPI_TASK_BUILD_DIR || path.join(root, 'build', 'Release'), 'hash_file.node'))
 
 t.test('node examples/add_one', async t => {
   const out = execFileSync(process.execPath, [path.join(root, 'examples', 'add_one')])
