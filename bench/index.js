@@ -20,6 +20,8 @@
 //   --sum=1000         sum(n)'s n
 //   --no-throughput, --no-memory, --no-fairness, --no-build
 //   --out=FILE         where to write the JSON
+//   --label=TEXT       a note stored in the JSON and printed (e.g. which
+//                      library build was measured)
 //   --wait-quiet=S     before each child process, wait up to S seconds for
 //                      the machine to be idle (other processes' CPU use
 //                      below 10%); the busy fraction seen is recorded
@@ -180,6 +182,7 @@ function main () {
       napi: process.versions.napi
     },
     git: gitInfo(),
+    label: typeof args.label === 'string' ? args.label : undefined,
     config: { ...config, peers: ids },
     peers: Object.fromEntries(peers.all.filter(p => ids.includes(p.id))
       .map(p => [p.id, { label: p.label, kind: p.kind, base: p.base }])),

@@ -204,6 +204,7 @@ function markdown (results) {
         ? `, commit ${results.git.commit.slice(0, 10)}` +
           (results.git.libraryOrBenchDirty ? ' + uncommitted changes' : '')
         : '') + (results.config.quick ? ', --quick' : ''), '',
+    ...(results.label ? [results.label, ''] : []),
     ...(results.config.quick
       ? ['**--quick: small N, a smoke test. These numbers are not results.**', '']
       : []),
