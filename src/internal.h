@@ -182,6 +182,7 @@ struct nt_env {
   nt_link queues;          /* live queues */
   unsigned busy;           /* runners inside a perform */
   unsigned left;           /* runners past runner_work, runner_done pending */
+  uint64_t left_at;        /* uv_hrtime() when the last of them left */
   bool async_closed;       /* closing: no uv_async_send after this */
 
   /* Loop (JS) thread only. */

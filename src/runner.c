@@ -15,6 +15,9 @@
 /* How long a runner keeps its thread, checked between tasks. */
 #define RUNNER_BUDGET_NS 1000000u
 
+/* How long after a runner left its work loop pump counts it as gone. */
+#define RUNNER_GONE_NS 100000u
+
 typedef struct nt_runner {
   uv_work_t req;
   nt_env *env;
@@ -108,6 +111,7 @@ static void runner_work(uv_work_t *req) {
      on the loop: pump must not count on it (env->left). */
   r->left = true;
   e->left++;
+  e->left_at = uv_hrtime();
   uv_mutex_unlock(&e->mu);
 }
 
@@ -157,9 +161,18 @@ void nt_runner_pump(nt_env *e) {
   for (l = e->backlog.next; l != &e->backlog && ready < limit; l = l->next)
     ready++;
   /* Runners that will still take tasks: not those that left runner_work
-     (their runner_done is pending). Of those, the ones not inside a perform
-     (queued in libuv, or between tasks) will take ready tasks soon. */
-  live = e->runners - e->left;
+     (their runner_done is pending) — once they have been gone a while. A
+     runner that left just now usually means the runners outpace a JS loop
+     that is delivering tasks: starting a new runner per delivery then costs
+     a thread wake-up per task (measured: no-op tasks 2x slower); waiting
+     lets the tasks gather until the loop turns (runner_done pumps) or the
+     gap grows. A task delivered long after the last runner left (JS busy
+     elsewhere) gets a runner at once. Of the live runners, the ones not
+     inside a perform (queued in libuv, or between tasks) take ready tasks
+     soon. */
+  live = e->runners;
+  if (e->left > 0 && uv_hrtime() - e->left_at >= RUNNER_GONE_NS)
+    live -= e->left;
   available = live - e->busy;
   uv_mutex_unlock(&e->mu);
   /* One available runner per ready task, up to the limit: idle threads get
