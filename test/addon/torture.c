@@ -33,6 +33,7 @@
   X(callJsCancelledRan) \
   X(callJsOkNotRan) \
   X(callJsDataGone) \
+  X(callJsFailNotRan) \
   X(finalizerBuilds) \
   X(finalizerBuildOk) \
   X(callJsRan)     \
@@ -304,8 +305,11 @@ static napi_task_output perform_job(napi_task_ctx ctx, void *data) {
           BUMP(callJsOkNotRan);
         }
       } else {
-        /* Any other status: the last one is kept for the report. */
+        /* Any other status: the last one is kept for the report. A
+           failure while fn never ran should have been napi_cancelled
+           (counted apart: a known bug, see test/torture.test.js). */
         BUMP(callJsOther);
+        if (!ran) BUMP(callJsFailNotRan);
         atomic_store(&st_callJsOtherStatus, (long)s * 10 + (ran ? 1 : 0));
       }
     }
