@@ -183,7 +183,10 @@ void nt_run_call(nt_env *e, nt_call *c) {
           napi_create_function(env, "napiTaskCallJs", NAPI_AUTO_LENGTH,
                                call_trampoline, e, &fn) == napi_ok)
         napi_set_named_property(env, holder, "callJs", fn);
-      c->status = napi_generic_failure;
+      /* Unless fn runs (the trampoline then sets its status), perform
+         hears napi_cancelled: e.g. a worker terminated during this batch
+         cannot call into JS any more. */
+      c->status = napi_cancelled;
       if (napi_create_external(env, c, NULL, NULL, &ext) == napi_ok &&
           napi_get_global(env, &recv) == napi_ok) {
         e->current_call = c;
