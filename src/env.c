@@ -99,6 +99,7 @@ static nt_env *env_create(napi_env env) {
   nt_list_init(&e->settle);
   nt_list_init(&e->all);
   nt_list_init(&e->runner_reqs);
+  nt_list_init(&e->kept_signals);
   if (napi_get_uv_event_loop(env, &e->loop) != napi_ok) goto fail;
   if (napi_create_object(env, &holder) != napi_ok ||
       napi_create_reference(env, holder, 1, &e->holder) != napi_ok)
@@ -255,6 +256,7 @@ static void maybe_finish(nt_env *e) {
     q->env = NULL;
     if (q->released) free(q);
   }
+  nt_signal_free_kept(e);
   if (e->batch != NULL) napi_async_destroy(e->env, e->batch);
   napi_delete_reference(e->env, e->holder);
   napi_remove_async_cleanup_hook(e->hook);

@@ -190,6 +190,7 @@ struct nt_env {
   unsigned runners;        /* runner requests handed to libuv */
   bool long_tasks;         /* the last runner found tasks long (runner.c) */
   nt_call *current_call;   /* the call_js request whose fn is running */
+  nt_link kept_signals;    /* signal records kept without tasks (signal.c) */
   size_t outstanding;      /* delivered tasks not yet settled */
   nt_link settle;          /* settled-on-the-loop tasks (aborted early) */
   nt_link all;             /* every live task (built or delivered) */
@@ -262,5 +263,6 @@ NT_HIDDEN void nt_signal_detach(napi_task t);
 NT_HIDDEN napi_status nt_signal_check(napi_env env, napi_value signal,
                                       bool *is_signal);
 NT_HIDDEN napi_value nt_signal_reason(napi_task t);
+NT_HIDDEN void nt_signal_free_kept(nt_env *e);
 
 #endif  /* NAPI_TASK_INTERNAL_H_ */

@@ -18,6 +18,7 @@ struct nt_signal {
   nt_link tasks;     /* tasks attached (signal_link) */
   bool stored;       /* the signal's property points to this record */
   bool dead;         /* stuck on the signal, but its listener never got on */
+  nt_link kept;      /* in env->kept_signals while kept without tasks */
 };
 
 napi_status nt_signal_check(napi_env env, napi_value signal, bool *ok) {
@@ -113,6 +114,7 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
     uint32_t count;
     if (sig->signal == NULL) {
       /* An idle record kept on a frozen signal (see detach): wake it. */
+      nt_list_remove(&sig->kept);
       if ((s = napi_create_reference(env, signal, 1, &sig->signal)) !=
               napi_ok ||
           (s = napi_reference_ref(env, sig->listener, &count)) != napi_ok)
@@ -127,6 +129,7 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
     if (sig == NULL) return napi_generic_failure;
     sig->env = e;
     nt_list_init(&sig->tasks);
+    nt_list_init(&sig->kept);
     /* Everything that can fail without side effects first, so that once
        the listener is on the signal, detach can always take it off. */
     if ((s = napi_create_function(env, "napiTaskAbort", NAPI_AUTO_LENGTH,
@@ -166,6 +169,7 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
         napi_delete_reference(env, sig->listener);
         sig->signal = sig->listener = NULL;
         sig->dead = true;
+        nt_list_push(&e->kept_signals, &sig->kept);
         if (exc != NULL) napi_throw(env, exc);
         return s;
       }
@@ -212,6 +216,7 @@ void nt_signal_detach(napi_task t) {
       napi_delete_reference(env, sig->signal);
       sig->signal = NULL;
       napi_reference_unref(env, sig->listener, &count);
+      nt_list_push(&e->kept_signals, &sig->kept);
       return;
     }
     if (call_listener_method(env, signal, "removeEventListener", listener) !=
@@ -225,15 +230,39 @@ void nt_signal_detach(napi_task t) {
   }
   if (sig->signal != NULL) napi_delete_reference(env, sig->signal);
   if (sig->listener != NULL) napi_delete_reference(env, sig->listener);
-  if (removed) free(sig);
+  sig->signal = sig->listener = NULL;
+  if (removed)
+    free(sig);
+  else
+    nt_list_push(&e->kept_signals, &sig->kept);
+}
+
+/* JS thread, at the env's teardown: records kept on hostile signals (see
+   above) live as long as their signal, which dies with the env. Until
+   then env->kept_signals holds them, so they are never lost. */
+void nt_signal_free_kept(nt_env *e) {
+  nt_link *l;
+  while ((l = nt_list_shift(&e->kept_signals)) != NULL) {
+    nt_signal *sig = NT_CONTAINER(l, nt_signal, kept);
+    if (sig->signal != NULL) napi_delete_reference(e->env, sig->signal);
+    if (sig->listener != NULL) napi_delete_reference(e->env, sig->listener);
+    free(sig);
+  }
 }
 
 napi_value nt_signal_reason(napi_task t) {
   napi_env env = t->env->env;
-  napi_value signal, reason = NULL;
+  napi_value signal, reason = NULL, ignored;
+  bool pending = false;
   if (t->signal_ref == NULL ||
-      napi_get_reference_value(env, t->signal_ref, &signal) != napi_ok ||
-      napi_get_named_property(env, signal, "reason", &reason) != napi_ok)
+      napi_get_reference_value(env, t->signal_ref, &signal) != napi_ok)
     return NULL;
+  if (napi_get_named_property(env, signal, "reason", &reason) != napi_ok) {
+    /* A throwing reason getter: the task still settles, with an
+       AbortError whose cause is undefined. */
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+      napi_get_and_clear_last_exception(env, &ignored);
+    return NULL;
+  }
   return reason;
 }

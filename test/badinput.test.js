@@ -24,13 +24,10 @@ const EXAMPLES = ['add_one', 'ask_js', 'hash_file', 'legacy_task', 'primes']
 // Known defects outside the library, reported; each stays listed (as a
 // TODO assertion) until fixed. Key: `${fn}(${args})` as the sweep prints.
 const KNOWN = {
-  'add_one.addOne(number)': 'examples/add_one: addOne(41) without a callback passes a NULL callback; napi_task_schedule returns napi_invalid_arg without throwing, so the call silently does nothing',
   'primes.countPrimes(5, revokedProxy, 5, 5)': 'examples/primes: the options argument is read without a type check, so a revoked Proxy surfaces V8\'s own TypeError (no code)'
 }
 
-const KNOWN_SIGNAL = {
-  'aborted at delivery, reason getter throws': 'napi-task bug: the exception of a throwing `reason` getter is left pending while the AbortError is made, so the callback never runs (an uncaught exception instead)'
-}
+const KNOWN_SIGNAL = {}
 
 const balanced = (t, c, label) => {
   t.equal(c.twice, 0, `${label}: nothing consumed or dropped twice`)

@@ -25,10 +25,14 @@ const cb = (fn, ...args) =>
 
 // Every scenario ends balanced: created == consumed + dropped, never twice.
 const balanced = async (t) => {
-  // Zero-copy Buffers drop their bytes when collected.
-  for (let i = 0; i < 3; i++) {
+  // Zero-copy Buffers drop their bytes when collected, and when V8 gets to
+  // it (later under sanitizers or load): collect until balanced, a bounded
+  // number of times, then assert.
+  for (let i = 0; i < 200; i++) {
     gc()
     await new Promise(resolve => setImmediate(resolve))
+    const c = common.counts()
+    if (c.created === c.consumed + c.dropped) break
   }
   const c = common.counts()
   t.equal(c.twice, 0, 'no datum consumed or dropped twice')

@@ -31,7 +31,9 @@ static napi_task build(napi_env env, napi_callback_info info,
                           "The \"n\" argument must be of type number");
     return NULL;
   }
-  *callback = argc > 1 ? argv[1] : NULL;
+  /* Missing arguments read as undefined: a missing callback then gets
+     napi_task_schedule's TypeError rather than silence. */
+  *callback = argv[1];
   /* On failure napi_task_build frees n with `free` itself. */
   napi_task_build(env, add_one, n, free, &task);
   return task;

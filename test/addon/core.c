@@ -4,7 +4,8 @@
 
 #include <stdio.h>
 
-static napi_status last_status = napi_ok;
+/* Per thread: workers and the main thread call at once. */
+static _Thread_local napi_status last_status = napi_ok;
 
 /* Delivers t by callback when `cb` is a function, else returns a promise. */
 static napi_value deliver(napi_env env, napi_task t, napi_value cb) {

@@ -24,7 +24,8 @@ enum {
 
 static atomic_int legacy_completes, both_seen, raw_completes, raw_status;
 static atomic_int watching;
-static napi_status last_status = napi_ok; /* JS thread */
+/* Per thread: workers and the main thread call at once. */
+static _Thread_local napi_status last_status = napi_ok; /* JS thread */
 
 static void throw_failed(napi_env env, double n) {
   char msg[64];
