@@ -245,6 +245,7 @@ NT_HIDDEN void nt_env_finish_if_idle(nt_env *e);      /* JS thread */
 
 /* runner.c */
 NT_HIDDEN void nt_runner_pump(nt_env *e);             /* JS thread */
+NT_HIDDEN void nt_runner_deliver(nt_env *e, napi_task t); /* JS thread */
 NT_HIDDEN void nt_runner_cancel_all(nt_env *e);       /* JS thread */
 NT_HIDDEN void nt_enqueue_locked(nt_env *e, napi_task t); /* mu held */
 NT_HIDDEN void nt_dequeue_locked(nt_env *e, napi_task t); /* mu held */

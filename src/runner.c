@@ -156,15 +156,20 @@ static void runner_done(uv_work_t *req, int status) {
   nt_env_finish_if_idle(e);
 }
 
-void nt_runner_pump(nt_env *e) {
-  size_t ready = 0, live, available;
-  unsigned limit = e->long_tasks ? 2 * e->max_runners : e->max_runners;
-  nt_link *l;
+/* What pump will do, decided under mu. */
+typedef struct pump_plan {
+  size_t ready, live, available;
+  unsigned limit;
+} pump_plan;
 
-  if (e->tearing_down) return;
-  uv_mutex_lock(&e->mu);
-  for (l = e->backlog.next; l != &e->backlog && ready < limit; l = l->next)
-    ready++;
+/* mu held. */
+static void plan_locked(nt_env *e, pump_plan *p) {
+  nt_link *l;
+  p->limit = e->long_tasks ? 2 * e->max_runners : e->max_runners;
+  p->ready = 0;
+  for (l = e->backlog.next; l != &e->backlog && p->ready < p->limit;
+       l = l->next)
+    p->ready++;
   /* Runners that will still take tasks: not those that left runner_work
      (their runner_done is pending) — once they have been gone a while. A
      runner that left just now usually means the runners outpace a JS loop
@@ -175,14 +180,18 @@ void nt_runner_pump(nt_env *e) {
      elsewhere) gets a runner at once. Of the live runners, the ones not
      inside a perform (queued in libuv, or between tasks) take ready tasks
      soon. */
-  live = e->runners;
+  p->live = e->runners;
   if (e->left > 0 && uv_hrtime() - e->left_at >= RUNNER_GONE_NS)
-    live -= e->left;
-  available = live - e->busy;
-  uv_mutex_unlock(&e->mu);
-  /* One available runner per ready task, up to the limit: idle threads get
-     work, and a single task does not wake the whole pool. */
-  while (live < limit && available < ready) {
+    p->live -= e->left;
+  p->available = p->live - e->busy;
+}
+
+/* Loop thread, mu not held: one available runner per ready task, up to
+   the limit, so idle threads get work and a single task does not wake the
+   whole pool. */
+static void submit(nt_env *e, pump_plan *p) {
+  if (e->tearing_down) return;
+  while (p->live < p->limit && p->available < p->ready) {
     nt_runner *r = malloc(sizeof(*r));
     if (r == NULL) return; /* a later completion pumps again */
     r->env = e;
@@ -195,9 +204,28 @@ void nt_runner_pump(nt_env *e) {
     }
     nt_list_push(&e->runner_reqs, &r->link);
     e->runners++;
-    live++;
-    available++;
+    p->live++;
+    p->available++;
   }
+}
+
+void nt_runner_pump(nt_env *e) {
+  pump_plan p;
+  if (e->tearing_down) return;
+  uv_mutex_lock(&e->mu);
+  plan_locked(e, &p);
+  uv_mutex_unlock(&e->mu);
+  submit(e, &p);
+}
+
+void nt_runner_deliver(nt_env *e, napi_task t) {
+  pump_plan p;
+  /* One critical section per delivery: enqueue and plan together. */
+  uv_mutex_lock(&e->mu);
+  nt_enqueue_locked(e, t);
+  plan_locked(e, &p);
+  uv_mutex_unlock(&e->mu);
+  submit(e, &p);
 }
 
 void nt_runner_cancel_all(nt_env *e) {

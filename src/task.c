@@ -243,10 +243,7 @@ static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
     uv_mutex_unlock(&e->mu);
     return napi_ok;
   }
-  uv_mutex_lock(&e->mu);
-  nt_enqueue_locked(e, t);
-  uv_mutex_unlock(&e->mu);
-  nt_runner_pump(e);
+  nt_runner_deliver(e, t);
   return napi_ok;
 
 fail_delivered:
