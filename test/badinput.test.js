@@ -23,9 +23,7 @@ const EXAMPLES = ['add_one', 'ask_js', 'hash_file', 'legacy_task', 'primes']
 
 // Known defects outside the library, reported; each stays listed (as a
 // TODO assertion) until fixed. Key: `${fn}(${args})` as the sweep prints.
-const KNOWN = {
-  'primes.countPrimes(5, revokedProxy, 5, 5)': 'examples/primes: the options argument is read without a type check, so a revoked Proxy surfaces V8\'s own TypeError (no code)'
-}
+const KNOWN = {}
 
 const KNOWN_SIGNAL = {}
 

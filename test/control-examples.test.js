@@ -67,6 +67,22 @@ t.test('primes addon: options checked like Node\'s own', async t => {
   t.throws(() => countPrimes(10, { signal: {} }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
   t.throws(() => countPrimes(10, { onProgress: 5 }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
   t.throws(() => countPrimes(1.5), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' })
+  // Options that throw when read: a coded TypeError, the original as cause.
+  const { proxy, revoke } = Proxy.revocable({}, {})
+  revoke()
+  const revoked = t.throws(() => countPrimes(10, proxy), {
+    name: 'TypeError',
+    code: 'ERR_INVALID_ARG_VALUE',
+    message: 'The "options.signal" property could not be read'
+  })
+  t.match(revoked.cause, { name: 'TypeError', message: /revoked/ })
+  const boom = new Error('boom')
+  const getter = { signal: undefined, get onProgress () { throw boom } }
+  const thrown = t.throws(() => countPrimes(10, getter), {
+    code: 'ERR_INVALID_ARG_VALUE',
+    message: 'The "options.onProgress" property could not be read'
+  })
+  t.equal(thrown.cause, boom)
   t.equal(await countPrimes(100, {}), 25)
   t.equal(await countPrimes(100, null), 25)
   await t.rejects(countPrimes(100, { signal: AbortSignal.abort('x') }), { name: 'AbortError', cause: 'x' })

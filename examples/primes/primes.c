@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,19 +108,42 @@ static void release_queue(napi_env env, void *data, void *hint) {
   napi_task_queue_release(data);
 }
 
-/* options[name], or NULL when options is not an object or the property is
-   missing or undefined. */
-static napi_value option(napi_env env, napi_value options, const char *name) {
+/* Reads options[name] into *value: NULL when options is not an object or
+   the property is missing or undefined. Reading it can run JS (a getter, a
+   Proxy, a revoked Proxy): if that throws, the exception is replaced by a
+   TypeError with a code, as Node's own functions do for a bad argument,
+   with the original as its `cause`, and false is returned. */
+static bool option(napi_env env, napi_value options, const char *name,
+                   napi_value *value) {
   napi_valuetype type = napi_undefined;
-  napi_value v = NULL;
-  bool has = false;
+  napi_value v = NULL, exc, code, msg, err;
+  bool has = false, pending = false;
+  char text[96];
+
+  *value = NULL;
   if (options == NULL || napi_typeof(env, options, &type) != napi_ok ||
-      type != napi_object ||
-      napi_has_named_property(env, options, name, &has) != napi_ok || !has ||
-      napi_get_named_property(env, options, name, &v) != napi_ok ||
-      napi_typeof(env, v, &type) != napi_ok || type == napi_undefined)
-    return NULL;
-  return v;
+      type != napi_object)
+    return true;
+  if (napi_has_named_property(env, options, name, &has) == napi_ok &&
+      (!has || (napi_get_named_property(env, options, name, &v) == napi_ok &&
+                napi_typeof(env, v, &type) == napi_ok))) {
+    if (has && type != napi_undefined) *value = v;
+    return true;
+  }
+  if (napi_is_exception_pending(env, &pending) != napi_ok || !pending ||
+      napi_get_and_clear_last_exception(env, &exc) != napi_ok)
+    return false;
+  snprintf(text, sizeof(text),
+           "The \"options.%s\" property could not be read", name);
+  if (napi_create_string_utf8(env, "ERR_INVALID_ARG_VALUE", NAPI_AUTO_LENGTH,
+                              &code) == napi_ok &&
+      napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg) == napi_ok &&
+      napi_create_type_error(env, code, msg, &err) == napi_ok &&
+      napi_set_named_property(env, err, "cause", exc) == napi_ok)
+    napi_throw(env, err);
+  else
+    napi_throw(env, exc);
+  return false;
 }
 
 /* countPrimes(limit, { signal, onProgress } = {}) -> Promise<number> */
@@ -150,12 +174,12 @@ static napi_value count_primes_js(napi_env env, napi_callback_info info) {
     return NULL;
   }
 
-  /* Options. A setter that fails leaves a TypeError pending (e.g. a signal
-     that is not an AbortSignal); the task is then discarded, which frees
-     j. */
-  signal = option(env, argv[1], "signal");
-  on_progress = option(env, argv[1], "onProgress");
-  if ((signal != NULL && napi_task_set_signal(task, signal) != napi_ok) ||
+  /* Options. An option that cannot be read, or a setter that fails,
+     leaves a TypeError pending (e.g. a signal that is not an AbortSignal);
+     the task is then discarded, which frees j. */
+  if (!option(env, argv[1], "signal", &signal) ||
+      !option(env, argv[1], "onProgress", &on_progress) ||
+      (signal != NULL && napi_task_set_signal(task, signal) != napi_ok) ||
       (on_progress != NULL &&
        napi_task_set_progress(task, on_progress,
                               NAPI_TASK_PROGRESS_COALESCE) != napi_ok) ||
