@@ -3,7 +3,9 @@
 //   "include_dirs": ["<!(node -p \"require('napi-task').include_dir\")"],
 //   "dependencies": ["<!(node -p \"require('napi-task').gyp\")"]
 // Both paths are relative to the directory node-gyp runs in (the consumer's
-// package), as node-addon-api does.
+// package), as node-addon-api does. A CMake (cmake-js) build asks for
+// `cmake_dir` instead: the package's absolute real path with forward slashes,
+// for add_subdirectory(${NAPI_TASK_DIR} napi-task) (docs/setup.md).
 const fs = require('fs')
 const path = require('path')
 
@@ -41,5 +43,6 @@ module.exports = {
     const dir = insideCwd() ? here : materialize()
     return rel(path.join(dir, 'napi_task.gyp')) + ':napi_task'
   },
+  cmake_dir: here.split(path.sep).join('/'),
   version: require('./package.json').version
 }

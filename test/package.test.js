@@ -16,6 +16,21 @@ t.test('index.js gives include_dir and the gyp target, relative to cwd', async t
   t.notOk(path.isAbsolute(pkg.include_dir), 'relative, as gyp wants')
 })
 
+t.test('index.js gives cmake_dir: the absolute real path, forward slashes', async t => {
+  const pkg = require('..')
+  const root = fs.realpathSync(path.join(__dirname, '..'))
+  t.equal(pkg.cmake_dir, root.split(path.sep).join('/'))
+  t.ok(path.isAbsolute(pkg.cmake_dir))
+  t.notOk(pkg.cmake_dir.includes('\\'), 'no backslash for CMake to unescape')
+  t.ok(fs.existsSync(path.join(pkg.cmake_dir, 'CMakeLists.txt')))
+})
+
+t.test('index.d.ts declares exactly what index.js exports', async t => {
+  const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
+  const declared = [...dts.matchAll(/^export declare const (\w+): string$/gm)].map(m => m[1])
+  t.same(declared.sort(), Object.keys(require('..')).sort())
+})
+
 t.test('index.js from the package directory itself', async t => {
   const cwd = process.cwd()
   process.chdir(path.join(__dirname, '..'))
@@ -52,11 +67,13 @@ t.test('package.json builds nothing on install and ships the sources', async t =
   const pkg = require('../package.json')
   t.equal(pkg.gypfile, false)
   t.notOk(pkg.scripts.install, 'no install script runs in consumers')
-  for (const f of ['index.js', 'napi_task.gyp', 'include/', 'src/']) {
+  for (const f of ['index.js', 'index.d.ts', 'napi_task.gyp', 'CMakeLists.txt', 'include/', 'src/']) {
     t.ok(pkg.files.includes(f), `files lists ${f}`)
   }
   const gyp = fs.readFileSync(path.join(__dirname, '..', 'napi_task.gyp'), 'utf8')
+  const cmake = fs.readFileSync(path.join(__dirname, '..', 'CMakeLists.txt'), 'utf8')
   for (const f of fs.readdirSync(path.join(__dirname, '..', 'src'))) {
     if (f.endsWith('.c')) t.ok(gyp.includes(`'src/${f}'`), `napi_task.gyp builds src/${f}`)
+    if (f.endsWith('.c')) t.match(cmake, new RegExp(`^  src/${f.replace(/\./g, '\\.')}$`, 'm'), `CMakeLists.txt builds src/${f}`)
   }
 })
