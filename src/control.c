@@ -47,6 +47,7 @@ void nt_task_abort(napi_task t) {
 napi_status napi_task_progress(napi_task_ctx ctx, napi_task_output value) {
   napi_task t = (napi_task)ctx;
   nt_env *e;
+  nt_task_extra *x;
   nt_progress_item *item, *old = NULL;
 
   if (t == NULL) {
@@ -58,8 +59,9 @@ napi_status napi_task_progress(napi_task_ctx ctx, napi_task_output value) {
     nt_output_drop(&value);
     return napi_cancelled;
   }
-  /* on_progress is set before delivery and read-only afterwards. */
-  if (t->on_progress == NULL) {
+  /* x and on_progress are set before delivery and read-only afterwards. */
+  x = t->x;
+  if (x == NULL || x->on_progress == NULL) {
     nt_output_drop(&value);
     return napi_ok;
   }
@@ -78,18 +80,18 @@ napi_status napi_task_progress(napi_task_ctx ctx, napi_task_output value) {
     free(item);
     return napi_cancelled;
   }
-  if (t->progress_mode == NAPI_TASK_PROGRESS_COALESCE &&
-      t->progress_head != NULL) {
-    old = t->progress_head; /* at most one pending in this mode */
-    t->progress_head = t->progress_tail = item;
-  } else if (t->progress_tail != NULL) {
-    t->progress_tail->next = item;
-    t->progress_tail = item;
+  if (x->progress_mode == NAPI_TASK_PROGRESS_COALESCE &&
+      x->progress_head != NULL) {
+    old = x->progress_head; /* at most one pending in this mode */
+    x->progress_head = x->progress_tail = item;
+  } else if (x->progress_tail != NULL) {
+    x->progress_tail->next = item;
+    x->progress_tail = item;
   } else {
-    t->progress_head = t->progress_tail = item;
+    x->progress_head = x->progress_tail = item;
   }
-  if (nt_list_empty(&t->progress_link))
-    nt_list_push(&e->progress, &t->progress_link);
+  if (nt_list_empty(&x->progress_link))
+    nt_list_push(&e->progress, &x->progress_link);
   nt_env_wake(e);
   uv_mutex_unlock(&e->mu);
 
@@ -106,8 +108,8 @@ void nt_deliver_progress(napi_task t, nt_progress_item *items) {
   napi_value cb = NULL, recv, value, error;
 
   napi_get_global(env, &recv);
-  if (t->on_progress != NULL)
-    napi_get_reference_value(env, t->on_progress, &cb);
+  if (t->x->on_progress != NULL)
+    napi_get_reference_value(env, t->x->on_progress, &cb);
   while (items != NULL) {
     nt_progress_item *next = items->next;
     /* After abort() the next thing JS hears is the AbortError: values

@@ -75,7 +75,7 @@ static inline void nt_list_splice(nt_link *to, nt_link *from) {
 
 /* Task states. Protected by env->mu once the task is delivered. */
 typedef enum {
-  NT_BUILT,    /* JS thread only: built, not delivered */
+  NT_BUILT,    /* JS thread only: built, not delivered (env->built) */
   NT_WAITING,  /* in its queue's FIFO, the queue being full */
   NT_READY,    /* in env->backlog */
   NT_RUNNING,  /* perform is running */
@@ -107,6 +107,33 @@ struct napi_task_queue__ {
   nt_link env_link;   /* in env->queues */
 };
 
+/* What only some tasks use (a name, a signal, progress): allocated on the
+   JS thread by the setter that needs it, before delivery; the task's `x`
+   pointer is read-only from delivery on. Most tasks never have one, which
+   keeps the record every in-flight task holds small (docs/performance.md,
+   where the memory goes). */
+typedef struct nt_task_extra {
+  napi_task task;           /* the owner, for the lists below */
+
+  /* Protected by env->mu: progress waiting for the JS thread. */
+  nt_progress_item *progress_head, *progress_tail;
+  nt_link progress_link;    /* in env->progress while items are pending */
+
+  /* JS thread only. */
+  nt_progress_item *progress_js; /* items taken off progress_head */
+  nt_link progress_js_link;
+  char *name;               /* async resource name, or NULL (default) */
+  napi_ref on_progress;     /* set before delivery, then read-only: perform
+                               reads it in napi_task_progress */
+  napi_task_progress_mode progress_mode; /* same */
+  napi_ref signal_ref;      /* the AbortSignal, from set_signal */
+  nt_signal *signal;        /* shared abort listener, or NULL */
+  nt_link signal_link;      /* in signal->tasks */
+} nt_task_extra;
+
+/* No callback slot (promise delivery, or not delivered yet). */
+#define NT_NO_SLOT UINT32_MAX
+
 struct napi_task__ {
   /* Set at build, then read-only. */
   nt_env *env;
@@ -116,41 +143,30 @@ struct napi_task__ {
   /* Moves from JS thread to threadpool and back through env->mu. */
   void *data;               /* perform's data until perform runs */
   napi_task_output output;  /* written by perform's runner */
-  /* In exactly one list while WAITING (queue FIFO), READY (backlog), DONE
-     (env->done) or SETTLING (env->settle or the batch's local list);
-     self-linked otherwise, so unlinking is always safe. */
+  /* In exactly one list while BUILT (env->built), WAITING (queue FIFO),
+     READY (backlog), DONE (env->done) or SETTLING (env->settle or the
+     batch's local list); self-linked while RUNNING. */
   nt_link link;
-  nt_state state;           /* protected by env->mu once delivered */
 
+  /* JS thread only, or read-only once delivered (x, queue). */
+  nt_task_extra *x;         /* NULL unless a setter needed one */
+  napi_task_queue queue;
+  napi_async_context async; /* the delivery's async context */
+  napi_deferred deferred;   /* promise delivery */
+  napi_ref js_error;        /* holder {e: exception} from call_js, or NULL */
+  uint32_t callback;        /* callback delivery: slot in env->callbacks */
+
+  uint8_t state;            /* nt_state; protected by env->mu once delivered */
+  uint8_t delivery;         /* nt_delivery; JS thread only */
   /* Any thread. Set by the abort listener (JS thread), read by perform. */
   atomic_bool cancelled;
-
-  /* Protected by env->mu: progress waiting for the JS thread. */
-  nt_progress_item *progress_head, *progress_tail;
-  nt_link progress_link;    /* in env->progress while items are pending */
-  /* JS thread only: items taken off progress_head by the batch. */
-  nt_progress_item *progress_js;
-  nt_link progress_js_link;
-
   /* JS thread only. */
-  char *name;               /* async resource name, or NULL (default) */
-  napi_task_queue queue;
-  nt_delivery delivery;
-  napi_ref callback;        /* callback delivery */
-  napi_deferred deferred;   /* promise delivery */
-  napi_async_context async; /* NULL: settle in the env's batch context */
-  napi_ref on_progress;
-  napi_task_progress_mode progress_mode;
-  napi_ref signal_ref;      /* the AbortSignal, from set_signal */
-  nt_signal *signal;        /* shared abort listener, or NULL */
-  nt_link signal_link;      /* in signal->tasks */
-  napi_ref js_error;        /* holder {e: exception} from call_js, or NULL */
   bool aborted;             /* settle with AbortError */
   /* Delivery has consumed the handle. Checked by setters, discard and a
      second delivery instead of `state`, which runners write under mu. */
   bool delivered;
   bool retained;            /* counted in env->outstanding */
-  nt_link all_link;         /* in env->all: every live task of this env */
+  bool callback_taken;      /* call_callback has taken it off the array */
 };
 
 /* A call_js request, on the waiting perform's stack. */
@@ -193,7 +209,15 @@ struct nt_env {
   nt_link kept_signals;    /* signal records kept without tasks (signal.c) */
   size_t outstanding;      /* delivered tasks not yet settled */
   nt_link settle;          /* settled-on-the-loop tasks (aborted early) */
-  nt_link all;             /* every live task (built or delivered) */
+  nt_link built;           /* NT_BUILT tasks (link) */
+  size_t live;             /* tasks not yet freed (built or delivered) */
+  napi_ref callbacks;      /* array: the callbacks of delivered tasks */
+  napi_ref call_callback;  /* JS (i, err, value) => takes callbacks[i] out
+                              and calls it (env.c) */
+  uint32_t *free_slots;    /* free indexes into callbacks (a stack) */
+  uint32_t free_count;     /* entries on that stack */
+  uint32_t slot_count;     /* indexes handed out so far; the stack has room
+                              for all of them */
   nt_link runner_reqs;     /* runner requests in flight */
   napi_ref holder;         /* object: batch resource, symbol store */
   napi_async_context batch;/* async context of the batch callback scope */
@@ -252,7 +276,8 @@ NT_HIDDEN void nt_dequeue_locked(nt_env *e, napi_task t); /* mu held */
 
 /* task.c */
 NT_HIDDEN void nt_task_free(napi_task t);             /* JS thread */
-NT_HIDDEN void nt_task_settle(napi_task t);           /* JS thread */
+/* JS thread, in the batch; call_callback: env->call_callback's value. */
+NT_HIDDEN void nt_task_settle(napi_task t, napi_value call_callback);
 NT_HIDDEN void nt_task_drop_all(napi_task t);         /* JS thread */
 NT_HIDDEN void nt_deliver_progress(napi_task t, nt_progress_item *items);
 NT_HIDDEN void nt_run_call(nt_env *e, nt_call *c);    /* JS thread */

@@ -67,7 +67,7 @@ static napi_value on_abort(napi_env env, napi_callback_info info) {
   /* nt_task_abort never detaches, so the list is stable here. */
   for (l = sig->tasks.next; l != &sig->tasks; l = next) {
     next = l->next;
-    nt_task_abort(NT_CONTAINER(l, struct napi_task__, signal_link));
+    nt_task_abort(NT_CONTAINER(l, nt_task_extra, signal_link)->task);
   }
   return NULL;
 }
@@ -96,7 +96,8 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
   napi_property_descriptor prop = {0};
 
   *already_aborted = false;
-  if ((s = napi_get_reference_value(env, t->signal_ref, &signal)) != napi_ok ||
+  if ((s = napi_get_reference_value(env, t->x->signal_ref, &signal)) !=
+          napi_ok ||
       (s = napi_get_named_property(env, signal, "aborted", &aborted)) !=
           napi_ok ||
       (s = napi_get_value_bool(env, aborted, already_aborted)) != napi_ok)
@@ -177,8 +178,8 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
       goto fail;
     }
   }
-  nt_list_push(&sig->tasks, &t->signal_link);
-  t->signal = sig;
+  nt_list_push(&sig->tasks, &t->x->signal_link);
+  t->x->signal = sig;
   return napi_ok;
 
 fail:
@@ -190,15 +191,15 @@ fail:
 }
 
 void nt_signal_detach(napi_task t) {
-  nt_signal *sig = t->signal;
+  nt_signal *sig = t->x->signal;
   nt_env *e = sig->env;
   napi_env env = e->env;
   napi_value signal, listener, k;
   bool deleted = true, removed = true;
   uint32_t count;
 
-  nt_list_remove(&t->signal_link);
-  t->signal = NULL;
+  nt_list_remove(&t->x->signal_link);
+  t->x->signal = NULL;
   if (!nt_list_empty(&sig->tasks)) return;
   /* The last task on this signal: remove our record, then the listener.
      During teardown JS cannot run; the signal dies with the env. */
@@ -254,8 +255,8 @@ napi_value nt_signal_reason(napi_task t) {
   napi_env env = t->env->env;
   napi_value signal, reason = NULL, ignored;
   bool pending = false;
-  if (t->signal_ref == NULL ||
-      napi_get_reference_value(env, t->signal_ref, &signal) != napi_ok)
+  if (t->x == NULL || t->x->signal_ref == NULL ||
+      napi_get_reference_value(env, t->x->signal_ref, &signal) != napi_ok)
     return NULL;
   if (napi_get_named_property(env, signal, "reason", &reason) != napi_ok) {
     /* A throwing reason getter: the task still settles, with an

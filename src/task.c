@@ -22,12 +22,10 @@ napi_status napi_task_build(napi_env env, napi_task_perform perform,
   t->data = data;
   t->drop = drop;
   t->state = NT_BUILT;
+  t->callback = NT_NO_SLOT;
   atomic_init(&t->cancelled, false);
-  nt_list_init(&t->link);
-  nt_list_init(&t->progress_link);
-  nt_list_init(&t->progress_js_link);
-  nt_list_init(&t->signal_link);
-  nt_list_push(&e->all, &t->all_link);
+  nt_list_push(&e->built, &t->link);
+  e->live++;
   *result = t;
   return napi_ok;
 
@@ -37,18 +35,33 @@ invalid:
   return napi_invalid_arg;
 }
 
+/* JS thread, before delivery: the task's extra record, made on first use. */
+static nt_task_extra *extra(napi_task t) {
+  nt_task_extra *x = t->x;
+  if (x != NULL) return x;
+  if ((x = calloc(1, sizeof(*x))) == NULL) return NULL;
+  x->task = t;
+  nt_list_init(&x->progress_link);
+  nt_list_init(&x->progress_js_link);
+  nt_list_init(&x->signal_link);
+  t->x = x;
+  return x;
+}
+
 napi_status napi_task_set_name(napi_task task, const char *name) {
+  nt_task_extra *x;
   char *copy;
   if (task == NULL || name == NULL || task->delivered)
     return napi_invalid_arg;
-  copy = nt_strdup(name);
-  if (copy == NULL) return napi_generic_failure;
-  free(task->name);
-  task->name = copy;
+  if ((x = extra(task)) == NULL || (copy = nt_strdup(name)) == NULL)
+    return napi_generic_failure;
+  free(x->name);
+  x->name = copy;
   return napi_ok;
 }
 
 napi_status napi_task_set_signal(napi_task task, napi_value signal) {
+  nt_task_extra *x;
   napi_env env;
   bool ok = false;
   napi_status s;
@@ -63,15 +76,17 @@ napi_status napi_task_set_signal(napi_task task, napi_value signal) {
     nt_throw_type_error(env, "signal", "an instance of AbortSignal", signal);
     return napi_object_expected;
   }
+  if ((x = extra(task)) == NULL) return napi_generic_failure;
   s = napi_create_reference(env, signal, 1, &ref);
   if (s != napi_ok) return s;
-  if (task->signal_ref != NULL) napi_delete_reference(env, task->signal_ref);
-  task->signal_ref = ref;
+  if (x->signal_ref != NULL) napi_delete_reference(env, x->signal_ref);
+  x->signal_ref = ref;
   return napi_ok;
 }
 
 napi_status napi_task_set_progress(napi_task task, napi_value on_progress,
                                    napi_task_progress_mode mode) {
+  nt_task_extra *x;
   napi_env env;
   napi_valuetype type;
   napi_ref ref;
@@ -87,11 +102,12 @@ napi_status napi_task_set_progress(napi_task task, napi_value on_progress,
     nt_throw_type_error(env, "onProgress", "of type function", on_progress);
     return napi_function_expected;
   }
+  if ((x = extra(task)) == NULL) return napi_generic_failure;
   s = napi_create_reference(env, on_progress, 1, &ref);
   if (s != napi_ok) return s;
-  if (task->on_progress != NULL) napi_delete_reference(env, task->on_progress);
-  task->on_progress = ref;
-  task->progress_mode = mode;
+  if (x->on_progress != NULL) napi_delete_reference(env, x->on_progress);
+  x->on_progress = ref;
+  x->progress_mode = mode;
   return napi_ok;
 }
 
@@ -122,21 +138,79 @@ static void free_progress(nt_progress_item *item) {
   }
 }
 
+/* JS thread. Callbacks of delivered tasks live in one JS array owned by
+   the env, not in a napi_ref each: a reference costs about 95 bytes per
+   task (a v8impl::Reference and a global handle), an array element 8.
+   Settling takes the callback out of the array in JS (env.c,
+   call_callback); a slot whose callback was never taken out (delivery
+   failed, or JS could not run) is cleared here. Either way the slot goes
+   back on the free stack. */
+static napi_status callback_store(nt_env *e, napi_value callback,
+                                  uint32_t *slot) {
+  napi_env env = e->env;
+  napi_value array;
+  napi_status s;
+  uint32_t i;
+
+  if (e->free_count > 0) {
+    i = e->free_slots[--e->free_count];
+  } else {
+    /* A new index: first make sure the free stack will have room for it,
+       so that releasing a slot can never fail. */
+    if (e->slot_count == NT_NO_SLOT) return napi_generic_failure;
+    if ((e->slot_count & (e->slot_count - 1)) == 0 || e->slot_count < 16) {
+      uint32_t cap = e->slot_count < 16 ? 16 : 2 * e->slot_count;
+      uint32_t *grown = realloc(e->free_slots, sizeof(*grown) * cap);
+      if (grown == NULL) return napi_generic_failure;
+      e->free_slots = grown;
+    }
+    i = e->slot_count++;
+  }
+  if ((s = napi_get_reference_value(env, e->callbacks, &array)) != napi_ok ||
+      (s = napi_set_element(env, array, i, callback)) != napi_ok) {
+    e->free_slots[e->free_count++] = i;
+    return s;
+  }
+  *slot = i;
+  return napi_ok;
+}
+
+static void callback_release(nt_env *e, uint32_t slot, bool taken) {
+  napi_env env = e->env;
+  napi_value array, undefined;
+  /* During teardown JS objects may be gone; the array dies with the env. */
+  if (!taken && !e->tearing_down &&
+      napi_get_reference_value(env, e->callbacks, &array) == napi_ok &&
+      array != NULL && napi_get_undefined(env, &undefined) == napi_ok)
+    napi_set_element(env, array, slot, undefined);
+  e->free_slots[e->free_count++] = slot;
+}
+
+static void extra_free(napi_task t) {
+  nt_task_extra *x = t->x;
+  napi_env env = t->env->env;
+  if (x->signal != NULL) nt_signal_detach(t);
+  if (x->signal_ref != NULL) napi_delete_reference(env, x->signal_ref);
+  if (x->on_progress != NULL) napi_delete_reference(env, x->on_progress);
+  free(x->name);
+  free(x);
+  t->x = NULL;
+}
+
 void nt_task_free(napi_task t) {
   nt_env *e = t->env;
   napi_env env = e->env;
 
-  nt_list_remove(&t->all_link);
-  if (t->signal != NULL) nt_signal_detach(t);
-  if (t->signal_ref != NULL) napi_delete_reference(env, t->signal_ref);
-  if (t->callback != NULL) napi_delete_reference(env, t->callback);
-  if (t->on_progress != NULL) napi_delete_reference(env, t->on_progress);
+  nt_list_remove(&t->link);
+  if (t->x != NULL) extra_free(t);
+  if (t->callback != NT_NO_SLOT)
+    callback_release(e, t->callback, t->callback_taken);
   if (t->js_error != NULL) napi_delete_reference(env, t->js_error);
   if (t->async != NULL) napi_async_destroy(env, t->async);
   if (t->queue != NULL) queue_unref(t->queue);
   if (t->retained && --e->outstanding == 0 && !e->tearing_down)
     uv_unref((uv_handle_t *)&e->async);
-  free(t->name);
+  e->live--;
   free(t);
 }
 
@@ -146,9 +220,11 @@ void nt_task_drop_all(napi_task t) {
     nt_output_drop(&t->output);
   if (t->data != NULL && t->drop != NULL) t->drop(t->data);
   t->data = NULL;
-  free_progress(t->progress_head);
-  free_progress(t->progress_js);
-  t->progress_head = t->progress_js = NULL;
+  if (t->x != NULL) {
+    free_progress(t->x->progress_head);
+    free_progress(t->x->progress_js);
+    t->x->progress_head = t->x->progress_tail = t->x->progress_js = NULL;
+  }
   /* A pending promise cannot be settled without JS; Node frees its
      persistent with the isolate. */
   nt_task_free(t);
@@ -197,6 +273,7 @@ static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
   if (t == NULL || t->delivered) return napi_invalid_arg;
   /* From here the handle is consumed, whatever happens. */
   t->delivered = true;
+  nt_list_remove(&t->link); /* off env->built */
   e = t->env;
   env = e->env;
   if (kind == NT_DELIVER_CALLBACK) {
@@ -206,25 +283,31 @@ static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
       nt_throw_type_error(env, "callback", "of type function", callback);
       return fail(t, napi_function_expected);
     }
-    if ((s = napi_create_reference(env, callback, 1, &t->callback)) != napi_ok)
+    if ((s = callback_store(e, callback, &t->callback)) != napi_ok)
       return fail(t, s);
   } else {
     if (promise == NULL) return fail(t, napi_invalid_arg);
     if ((s = napi_create_promise(env, &t->deferred, promise)) != napi_ok)
       return fail(t, s);
   }
-  t->delivery = kind;
+  t->delivery = (uint8_t)kind;
 
   /* The async context of the delivery call: callbacks, progress and
      call_js run in it, so AsyncLocalStorage and async_hooks see the
-     caller's context. */
-  s = t->name != NULL ? napi_create_string_utf8(env, t->name,
-                                                NAPI_AUTO_LENGTH, &name)
-                       : default_name(e, &name);
-  if (s == napi_ok) s = napi_async_init(env, NULL, name, &t->async);
+     caller's context. Its resource is the task's promise, which exists
+     anyway (Node would otherwise make an empty object per task), or, for
+     a callback, a new object (NULL): the callback cannot be the resource,
+     since one function may serve tasks scheduled in different contexts,
+     and AsyncLocalStorage keeps its store on the resource. */
+  s = t->x != NULL && t->x->name != NULL
+          ? napi_create_string_utf8(env, t->x->name, NAPI_AUTO_LENGTH, &name)
+          : default_name(e, &name);
+  if (s == napi_ok)
+    s = napi_async_init(env, kind == NT_DELIVER_PROMISE ? *promise : NULL,
+                        name, &t->async);
   if (s != napi_ok) goto fail_delivered;
 
-  if (t->signal_ref != NULL) {
+  if (t->x != NULL && t->x->signal_ref != NULL) {
     s = nt_signal_attach(t, &aborted);
     if (s != napi_ok) goto fail_delivered;
   }
@@ -282,9 +365,10 @@ napi_status napi_task_promise(napi_task task, napi_value *promise) {
 /* JS thread, in the batch. Abort (listener), call_js exception, or the
    output decide the result; then the callback runs or the promise
    settles, and the task is freed. */
-void nt_task_settle(napi_task t) {
+void nt_task_settle(napi_task t, napi_value call_callback) {
   napi_env env = t->env->env;
-  napi_value value = NULL, error = NULL, cb, recv, args[2];
+  napi_value value = NULL, error = NULL, recv, args[3];
+  napi_status s;
 
   t->state = NT_SETTLING;
   if (t->aborted) {
@@ -305,20 +389,22 @@ void nt_task_settle(napi_task t) {
     else
       napi_resolve_deferred(env, t->deferred, value);
     t->deferred = NULL;
-  } else if (napi_get_reference_value(env, t->callback, &cb) == napi_ok) {
+  } else if (call_callback != NULL &&
+             napi_create_uint32(env, t->callback, &args[0]) == napi_ok) {
     if (error != NULL) {
-      args[0] = error;
-      napi_get_undefined(env, &args[1]);
+      args[1] = error;
+      napi_get_undefined(env, &args[2]);
     } else {
-      napi_get_null(env, &args[0]);
-      args[1] = value;
+      napi_get_null(env, &args[1]);
+      args[2] = value;
     }
     napi_get_global(env, &recv);
-    /* An exception thrown by the user's callback is an uncaught exception,
-       as with any Node callback. */
-    if (napi_make_callback(env, t->async, recv, cb, 2, args, NULL) ==
-        napi_pending_exception)
-      nt_fatal_exception(env);
+    /* call_callback(slot, err, value) calls callback(err, value) with the
+       global as `this`. An exception thrown by the user's callback is an
+       uncaught exception, as with any Node callback. */
+    s = napi_make_callback(env, t->async, recv, call_callback, 3, args, NULL);
+    t->callback_taken = s == napi_ok || s == napi_pending_exception;
+    if (s == napi_pending_exception) nt_fatal_exception(env);
   }
   nt_task_free(t);
 }
