@@ -57,6 +57,47 @@ t.test('schedule: callback(null, value), returns undefined, never synchronously'
   await balanced(t)
 })
 
+t.test('schedule: the callback gets exactly (err, value), with globalThis as this', async t => {
+  const sloppy = await new Promise(resolve => {
+    core.addOne(1, function () { resolve({ self: this, args: [...arguments] }) })
+  })
+  t.equal(sloppy.self, globalThis)
+  t.same(sloppy.args, [null, 2])
+  const strict = await new Promise(resolve => {
+    core.addOne(2, function () { 'use strict'; resolve({ self: this, args: [...arguments] }) })
+  })
+  t.equal(strict.self, globalThis, 'the receiver is the global, as napi_make_callback passes it')
+  t.same(strict.args, [null, 3])
+  const failed = await new Promise(resolve => {
+    core.output('error', -12, 'x', function () { resolve([...arguments]) })
+  })
+  t.equal(failed.length, 2, 'an error: (err, undefined)')
+  t.ok(failed[0] instanceof Error)
+  t.equal(failed[0].message, 'failed with -12 and x')
+  t.equal(failed[1], undefined)
+  await balanced(t)
+})
+
+t.test('schedule: a settled task keeps no hold on its callback', async t => {
+  // Callbacks are kept in an env-owned array while in flight; settling
+  // must let them go, or every closure ever passed would stay reachable.
+  const refs = []
+  await Promise.all(Array.from({ length: 100 }, (_, i) => new Promise(resolve => {
+    const big = new Array(1000).fill(i)
+    const callback = (err, value) => resolve(value + big.length)
+    refs.push(new WeakRef(callback))
+    core.addOne(i, callback)
+  })))
+  let alive = refs.length
+  for (let i = 0; i < 50 && alive > 0; i++) {
+    gc()
+    await new Promise(resolve => setImmediate(resolve))
+    alive = refs.filter(r => r.deref() !== undefined).length
+  }
+  t.equal(alive, 0, 'every callback collected after its task settled')
+  await balanced(t)
+})
+
 t.test('schedule_task: napi_ok and callback(null, value)', async t => {
   const got = await new Promise(resolve => {
     const status = core.addOneTask(1.5, (err, value) => resolve({ err, value, status }))
@@ -317,6 +358,24 @@ t.test('AsyncLocalStorage: the store at schedule time, in the callback and after
     })
   }))
   t.equal(nested, 'inner')
+  await balanced(t)
+})
+
+t.test('AsyncLocalStorage: one callback shared by tasks scheduled in different stores', async t => {
+  // The same function serves tasks scheduled in different contexts: each
+  // call sees the store of its own schedule call.
+  const als = new AsyncLocalStorage()
+  const seen = []
+  let left = 3
+  let done
+  const all = new Promise(resolve => { done = resolve })
+  const shared = (err, value) => {
+    seen.push([value, als.getStore()])
+    if (--left === 0) done()
+  }
+  for (const id of ['a', 'b', 'c']) als.run(id, () => core.addOne(id.charCodeAt(0), shared))
+  await all
+  t.same(seen.sort((x, y) => x[0] - y[0]), [[98, 'a'], [99, 'b'], [100, 'c']])
   await balanced(t)
 })
 
