@@ -38,8 +38,7 @@ void nt_task_abort(napi_task t) {
   }
   uv_mutex_unlock(&e->mu);
   if (!early) return;
-  if (t->drop != NULL && t->data != NULL) t->drop(t->data);
-  t->data = NULL;
+  nt_task_drop_data(t);
   nt_list_push(&e->settle, &t->link);
   nt_runner_pump(e); /* the queue may have promoted a waiting task */
 }
@@ -134,7 +133,7 @@ void nt_deliver_progress(napi_task t, nt_progress_item *items) {
    task's async context. argv[0] is an external holding the request. */
 static napi_value call_trampoline(napi_env env, napi_callback_info info) {
   size_t argc = 1;
-  napi_value argv[1], exc, holder, none;
+  napi_value argv[1], exc, none;
   nt_call *c;
   nt_env *e;
   napi_task t;
@@ -155,11 +154,10 @@ static napi_value call_trampoline(napi_env env, napi_callback_info info) {
   if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
       napi_get_and_clear_last_exception(env, &exc) == napi_ok) {
     c->status = napi_pending_exception;
-    /* The first exception becomes the task's error. A holder object keeps
-       it, since a reference cannot hold a primitive at Node-API 8. */
-    if (t->js_error == NULL && napi_create_object(env, &holder) == napi_ok &&
-        napi_set_named_property(env, holder, "e", exc) == napi_ok)
-      napi_create_reference(env, holder, 1, &t->js_error);
+    /* The first exception becomes the task's error. It is kept in the
+       env's slots array, which, unlike a reference at Node-API 8, also
+       holds a primitive (`throw 42`). */
+    if (t->js_error == NT_NO_SLOT) nt_slot_store(e, exc, &t->js_error);
   }
   napi_get_undefined(env, &none);
   return none;

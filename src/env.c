@@ -105,11 +105,11 @@ static napi_status make_callbacks(nt_env *e) {
       (s = napi_get_global(env, &global)) != napi_ok ||
       (s = napi_call_function(env, global, factory, 1, &array, &fn)) !=
           napi_ok ||
-      (s = napi_create_reference(env, array, 1, &e->callbacks)) != napi_ok)
+      (s = napi_create_reference(env, array, 1, &e->slots)) != napi_ok)
     return s;
   if ((s = napi_create_reference(env, fn, 1, &e->call_callback)) != napi_ok) {
-    napi_delete_reference(env, e->callbacks);
-    e->callbacks = NULL;
+    napi_delete_reference(env, e->slots);
+    e->slots = NULL;
   }
   return s;
 }
@@ -176,7 +176,7 @@ static nt_env *env_create(napi_env env) {
     uv_cond_destroy(&e->cond);
     uv_mutex_destroy(&e->mu);
     napi_delete_reference(env, e->holder);
-    napi_delete_reference(env, e->callbacks);
+    napi_delete_reference(env, e->slots);
     napi_delete_reference(env, e->call_callback);
     return NULL;
   }
@@ -188,7 +188,7 @@ fail_mu:
   uv_mutex_destroy(&e->mu);
 fail_ref:
   napi_delete_reference(env, e->holder);
-  napi_delete_reference(env, e->callbacks);
+  napi_delete_reference(env, e->slots);
   napi_delete_reference(env, e->call_callback);
 fail:
   free(e);
@@ -324,7 +324,7 @@ static void maybe_finish(nt_env *e) {
   nt_signal_free_kept(e);
   if (e->batch != NULL) napi_async_destroy(e->env, e->batch);
   napi_delete_reference(e->env, e->holder);
-  napi_delete_reference(e->env, e->callbacks);
+  napi_delete_reference(e->env, e->slots);
   napi_delete_reference(e->env, e->call_callback);
   free(e->free_slots);
   napi_remove_async_cleanup_hook(e->hook);

@@ -137,12 +137,24 @@ typedef struct nt_task_extra {
 struct napi_task__ {
   /* Set at build, then read-only. */
   nt_env *env;
-  napi_task_perform perform;
-  napi_task_drop drop;
 
-  /* Moves from JS thread to threadpool and back through env->mu. */
-  void *data;               /* perform's data until perform runs */
-  napi_task_output output;  /* written by perform's runner */
+  /* Moves from JS thread to threadpool and back through env->mu. What
+     perform needs and what it returns are never alive together, so they
+     share their bytes:
+     - BUILT, WAITING, READY: perform, data and drop (the data is owned by
+       the task until perform runs);
+     - RUNNING: perform owns data; the runner writes output when it returns;
+     - DONE, SETTLING: output. A task whose data was dropped without
+       running (nt_task_drop_data) has both views zeroed: no data, and an
+       undefined output that owns nothing. */
+  union {
+    struct {
+      napi_task_perform perform;
+      void *data;
+      napi_task_drop drop;
+    };
+    napi_task_output output;
+  };
   /* In exactly one list while BUILT (env->built), WAITING (queue FIFO),
      READY (backlog), DONE (env->done) or SETTLING (env->settle or the
      batch's local list); self-linked while RUNNING. */
@@ -153,8 +165,9 @@ struct napi_task__ {
   napi_task_queue queue;
   napi_async_context async; /* the delivery's async context */
   napi_deferred deferred;   /* promise delivery */
-  napi_ref js_error;        /* holder {e: exception} from call_js, or NULL */
-  uint32_t callback;        /* callback delivery: slot in env->callbacks */
+  uint32_t callback;        /* callback delivery: its slot in env->slots */
+  uint32_t js_error;        /* the first exception a call_js fn left
+                               pending: its slot in env->slots, or none */
 
   uint8_t state;            /* nt_state; protected by env->mu once delivered */
   uint8_t delivery;         /* nt_delivery; JS thread only */
@@ -211,10 +224,11 @@ struct nt_env {
   nt_link settle;          /* settled-on-the-loop tasks (aborted early) */
   nt_link built;           /* NT_BUILT tasks (link) */
   size_t live;             /* tasks not yet freed (built or delivered) */
-  napi_ref callbacks;      /* array: the callbacks of delivered tasks */
-  napi_ref call_callback;  /* JS (i, err, value) => takes callbacks[i] out
-                              and calls it (env.c) */
-  uint32_t *free_slots;    /* free indexes into callbacks (a stack) */
+  napi_ref slots;          /* array: JS values tasks hold (callbacks of
+                              delivered tasks, call_js exceptions) */
+  napi_ref call_callback;  /* JS (i, err, value) => takes slots[i] out and
+                              calls it (env.c) */
+  uint32_t *free_slots;    /* free indexes into slots (a stack) */
   uint32_t free_count;     /* entries on that stack */
   uint32_t slot_count;     /* indexes handed out so far; the stack has room
                               for all of them */
@@ -276,9 +290,18 @@ NT_HIDDEN void nt_dequeue_locked(nt_env *e, napi_task t); /* mu held */
 
 /* task.c */
 NT_HIDDEN void nt_task_free(napi_task t);             /* JS thread */
+/* JS thread: keeps `value` in env->slots (a napi_ref costs ~95 bytes, an
+   array element 8). nt_slot_release clears the element unless JS already
+   did (`taken`) and makes the index free again; it cannot fail. */
+NT_HIDDEN napi_status nt_slot_store(nt_env *e, napi_value value,
+                                    uint32_t *slot);
+NT_HIDDEN void nt_slot_release(nt_env *e, uint32_t slot, bool taken);
 /* JS thread, in the batch; call_callback: env->call_callback's value. */
 NT_HIDDEN void nt_task_settle(napi_task t, napi_value call_callback);
 NT_HIDDEN void nt_task_drop_all(napi_task t);         /* JS thread */
+/* JS thread: drops the data of a task that will never run (BUILT, WAITING
+   or READY) and zeroes the data/output union. */
+NT_HIDDEN void nt_task_drop_data(napi_task t);
 NT_HIDDEN void nt_deliver_progress(napi_task t, nt_progress_item *items);
 NT_HIDDEN void nt_run_call(nt_env *e, nt_call *c);    /* JS thread */
 NT_HIDDEN void nt_task_abort(napi_task t);            /* JS thread */

@@ -97,8 +97,7 @@ static void runner_work(uv_work_t *req) {
 
     uv_mutex_lock(&e->mu);
     e->busy--;
-    t->data = NULL;
-    t->output = out;
+    t->output = out; /* replaces perform, data and drop (the union) */
     t->state = NT_DONE;
     if (t->queue != NULL) {
       t->queue->running--;

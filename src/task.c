@@ -22,7 +22,7 @@ napi_status napi_task_build(napi_env env, napi_task_perform perform,
   t->data = data;
   t->drop = drop;
   t->state = NT_BUILT;
-  t->callback = NT_NO_SLOT;
+  t->callback = t->js_error = NT_NO_SLOT;
   atomic_init(&t->cancelled, false);
   nt_list_push(&e->built, &t->link);
   e->live++;
@@ -145,8 +145,7 @@ static void free_progress(nt_progress_item *item) {
    call_callback); a slot whose callback was never taken out (delivery
    failed, or JS could not run) is cleared here. Either way the slot goes
    back on the free stack. */
-static napi_status callback_store(nt_env *e, napi_value callback,
-                                  uint32_t *slot) {
+napi_status nt_slot_store(nt_env *e, napi_value value, uint32_t *slot) {
   napi_env env = e->env;
   napi_value array;
   napi_status s;
@@ -166,8 +165,8 @@ static napi_status callback_store(nt_env *e, napi_value callback,
     }
     i = e->slot_count++;
   }
-  if ((s = napi_get_reference_value(env, e->callbacks, &array)) != napi_ok ||
-      (s = napi_set_element(env, array, i, callback)) != napi_ok) {
+  if ((s = napi_get_reference_value(env, e->slots, &array)) != napi_ok ||
+      (s = napi_set_element(env, array, i, value)) != napi_ok) {
     e->free_slots[e->free_count++] = i;
     return s;
   }
@@ -175,12 +174,12 @@ static napi_status callback_store(nt_env *e, napi_value callback,
   return napi_ok;
 }
 
-static void callback_release(nt_env *e, uint32_t slot, bool taken) {
+void nt_slot_release(nt_env *e, uint32_t slot, bool taken) {
   napi_env env = e->env;
   napi_value array, undefined;
   /* During teardown JS objects may be gone; the array dies with the env. */
   if (!taken && !e->tearing_down &&
-      napi_get_reference_value(env, e->callbacks, &array) == napi_ok &&
+      napi_get_reference_value(env, e->slots, &array) == napi_ok &&
       array != NULL && napi_get_undefined(env, &undefined) == napi_ok)
     napi_set_element(env, array, slot, undefined);
   e->free_slots[e->free_count++] = slot;
@@ -204,8 +203,8 @@ void nt_task_free(napi_task t) {
   nt_list_remove(&t->link);
   if (t->x != NULL) extra_free(t);
   if (t->callback != NT_NO_SLOT)
-    callback_release(e, t->callback, t->callback_taken);
-  if (t->js_error != NULL) napi_delete_reference(env, t->js_error);
+    nt_slot_release(e, t->callback, t->callback_taken);
+  if (t->js_error != NT_NO_SLOT) nt_slot_release(e, t->js_error, false);
   if (t->async != NULL) napi_async_destroy(env, t->async);
   if (t->queue != NULL) queue_unref(t->queue);
   if (t->retained && --e->outstanding == 0 && !e->tearing_down)
@@ -214,12 +213,18 @@ void nt_task_free(napi_task t) {
   free(t);
 }
 
+void nt_task_drop_data(napi_task t) {
+  if (t->data != NULL && t->drop != NULL) t->drop(t->data);
+  memset(&t->output, 0, sizeof(t->output)); /* both views: nothing owned */
+}
+
 void nt_task_drop_all(napi_task t) {
-  /* perform never ran: its data is dropped; it ran: its output is. */
+  /* perform ran: its output is dropped (an undefined one, owning nothing,
+     if the data was dropped instead); it never ran: its data is. */
   if (t->state == NT_DONE || t->state == NT_SETTLING)
     nt_output_drop(&t->output);
-  if (t->data != NULL && t->drop != NULL) t->drop(t->data);
-  t->data = NULL;
+  else
+    nt_task_drop_data(t);
   if (t->x != NULL) {
     free_progress(t->x->progress_head);
     free_progress(t->x->progress_js);
@@ -283,7 +288,7 @@ static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
       nt_throw_type_error(env, "callback", "of type function", callback);
       return fail(t, napi_function_expected);
     }
-    if ((s = callback_store(e, callback, &t->callback)) != napi_ok)
+    if ((s = nt_slot_store(e, callback, &t->callback)) != napi_ok)
       return fail(t, s);
   } else {
     if (promise == NULL) return fail(t, napi_invalid_arg);
@@ -317,8 +322,7 @@ static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
   if (aborted) {
     /* Settles on a later turn with the AbortError; perform never runs. */
     t->aborted = true;
-    if (t->drop != NULL && t->data != NULL) t->drop(t->data);
-    t->data = NULL;
+    nt_task_drop_data(t);
     t->state = NT_SETTLING;
     nt_list_push(&e->settle, &t->link);
     uv_mutex_lock(&e->mu);
@@ -374,11 +378,12 @@ void nt_task_settle(napi_task t, napi_value call_callback) {
   if (t->aborted) {
     nt_output_drop(&t->output);
     error = nt_make_abort_error(env, nt_signal_reason(t));
-  } else if (t->js_error != NULL && t->output.kind_ != NAPI_TASK_OUT_ERROR_) {
-    napi_value holder;
+  } else if (t->js_error != NT_NO_SLOT &&
+             t->output.kind_ != NAPI_TASK_OUT_ERROR_) {
+    napi_value slots;
     nt_output_drop(&t->output);
-    if (napi_get_reference_value(env, t->js_error, &holder) == napi_ok)
-      napi_get_named_property(env, holder, "e", &error);
+    if (napi_get_reference_value(env, t->env->slots, &slots) == napi_ok)
+      napi_get_element(env, slots, t->js_error, &error);
   } else {
     nt_output_to_js(env, &t->output, &value, &error);
   }
