@@ -8,11 +8,11 @@
 //      they are installed next to it, never downloading any;
 //   3. runs each benchmark in child processes, one per threadpool size
 //      (libuv fixes the pool size when the pool first starts), prints
-//      Markdown tables and writes bench/results/<date>.json.
+//      Markdown tables and writes bench/results/<date>-<commit>.json.
 //
 // Options:
 //   --quick            small N, fewer rounds: a smoke run (results go to
-//                      results/<date>-quick.json.tmp, not committed)
+//                      results/<date>-<commit>-quick.json.tmp, not committed)
 //   --pools=2,4        UV_THREADPOOL_SIZE values
 //   --peers=a,b        only these peers (ids in lib/peers.js)
 //   --n=100000         tasks per run (no-op and sum); piscina runs n/10
@@ -227,9 +227,14 @@ function main () {
   results.otherCpuBeforeEachChild = quiet
   const md = report.markdown(results)
   process.stdout.write(md + '\n')
+  // <date>-<commit>.json, so a second run the same day does not overwrite
+  // the first (and the file names the library it measured).
   const date = results.date.slice(0, 10)
+  const tag = results.git && results.git.commit
+    ? `-${results.git.commit.slice(0, 7)}${results.git.libraryOrBenchDirty ? '-dirty' : ''}`
+    : ''
   const out = args.out ? path.resolve(String(args.out))
-    : path.join(here, 'results', quick ? `${date}-quick.json.tmp` : `${date}.json`)
+    : path.join(here, 'results', quick ? `${date}${tag}-quick.json.tmp` : `${date}${tag}.json`)
   fs.mkdirSync(path.dirname(out), { recursive: true })
   fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n')
   log(`bench: wrote ${path.relative(process.cwd(), out)} (${results.seconds} s)`)

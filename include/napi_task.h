@@ -278,7 +278,8 @@ napi_status napi_task_set_queue(napi_task task, napi_task_queue queue);
    exception, as with any Node callback. */
 
 /* Node-style delivery: callback(err, value) with err === null on success
-   and value === undefined on failure.
+   and value === undefined on failure; always exactly two arguments, as a
+   plain function call (no receiver).
    [in]  callback  a function; otherwise napi_function_expected and a
                    pending TypeError (code 'ERR_INVALID_ARG_TYPE').
    [out] result    `undefined`, so an addon function can return it; may be

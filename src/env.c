@@ -79,37 +79,50 @@ static napi_status listen_exit(nt_env *e) {
   return napi_call_function(env, process, on, 2, argv, NULL);
 }
 
-/* The callbacks array and the function that settles a callback task: it
-   takes the callback out of the array and calls it, in JS, where reading
-   and clearing an array element costs a few instructions instead of two
-   Node-API element accesses (about 1,000 instructions per task). */
-static const char call_callback_src[] =
-    "(function (callbacks) {\n"
+/* The env's JS objects, made by one small script: the holder (cached
+   strings and functions, see env->holder), the slots store (env->slots)
+   and the function that settles a callback task. That function takes the
+   callback out of the store and calls it, in JS, where reading and
+   clearing an element costs a few instructions instead of two Node-API
+   element accesses (about 1,000 instructions per task). Holder and store
+   have no prototype, so no accessor that user code puts on
+   Object.prototype or Array.prototype can see or divert what they hold,
+   and the function uses no global (Reflect, Function.prototype.call) that
+   user code could have replaced: the callback is called as a plain
+   function, callback(err, value). */
+static const char env_js_src[] =
+    "(() => {\n"
     "  'use strict'\n"
-    "  const { apply } = Reflect\n"
-    "  return function napiTaskCallback (i, err, value) {\n"
-    "    const callback = callbacks[i]\n"
-    "    callbacks[i] = undefined\n"
-    "    return apply(callback, this, [err, value])\n"
+    "  const holder = { __proto__: null }\n"
+    "  const slots = { __proto__: null }\n"
+    "  const napiTaskCallback = (i, err, value) => {\n"
+    "    const callback = slots[i]\n"
+    "    slots[i] = undefined\n"
+    "    callback(err, value)\n"
     "  }\n"
-    "})";
+    "  return [holder, slots, napiTaskCallback]\n"
+    "})()";
 
-static napi_status make_callbacks(nt_env *e) {
+static napi_status make_js(nt_env *e) {
   napi_env env = e->env;
-  napi_value array, src, factory, fn, global;
+  napi_value src, made, holder, slots, fn;
   napi_status s;
-  if ((s = napi_create_array(env, &array)) != napi_ok ||
-      (s = napi_create_string_utf8(env, call_callback_src, NAPI_AUTO_LENGTH,
+  if ((s = napi_create_string_utf8(env, env_js_src, NAPI_AUTO_LENGTH,
                                    &src)) != napi_ok ||
-      (s = napi_run_script(env, src, &factory)) != napi_ok ||
-      (s = napi_get_global(env, &global)) != napi_ok ||
-      (s = napi_call_function(env, global, factory, 1, &array, &fn)) !=
-          napi_ok ||
-      (s = napi_create_reference(env, array, 1, &e->slots)) != napi_ok)
+      (s = napi_run_script(env, src, &made)) != napi_ok ||
+      (s = napi_get_element(env, made, 0, &holder)) != napi_ok ||
+      (s = napi_get_element(env, made, 1, &slots)) != napi_ok ||
+      (s = napi_get_element(env, made, 2, &fn)) != napi_ok)
     return s;
+  if ((s = napi_create_reference(env, holder, 1, &e->holder)) != napi_ok)
+    return s;
+  if ((s = napi_create_reference(env, slots, 1, &e->slots)) != napi_ok) {
+    napi_delete_reference(env, e->holder);
+    return s;
+  }
   if ((s = napi_create_reference(env, fn, 1, &e->call_callback)) != napi_ok) {
+    napi_delete_reference(env, e->holder);
     napi_delete_reference(env, e->slots);
-    e->slots = NULL;
   }
   return s;
 }
@@ -121,15 +134,15 @@ static napi_status make_callbacks(nt_env *e) {
    task when runners work while JS delivers, and a third of the JS thread's
    time. An adaptive mutex spins briefly first, which is all it takes. */
 static int env_mutex_init(uv_mutex_t *mu) {
-#if defined(__GLIBC__)
+#if defined(__GLIBC__) && (defined(__USE_XOPEN2K8) || defined(__USE_UNIX98))
   pthread_mutexattr_t attr;
-  int r;
-  if (pthread_mutexattr_init(&attr) != 0) return uv_mutex_init(mu);
-  r = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP) == 0
-          ? pthread_mutex_init(mu, &attr)
-          : uv_mutex_init(mu);
-  pthread_mutexattr_destroy(&attr);
-  return r == 0 ? 0 : UV_EINVAL;
+  int r = -1;
+  if (pthread_mutexattr_init(&attr) == 0) {
+    if (pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP) == 0)
+      r = pthread_mutex_init(mu, &attr);
+    pthread_mutexattr_destroy(&attr);
+  }
+  return r == 0 ? 0 : uv_mutex_init(mu);
 #else
   return uv_mutex_init(mu);
 #endif
@@ -141,7 +154,6 @@ static void free_on_close(uv_handle_t *handle) {
 
 static nt_env *env_create(napi_env env) {
   nt_env *e = calloc(1, sizeof(*e));
-  napi_value holder;
 
   if (e == NULL) return NULL;
   e->env = env;
@@ -157,13 +169,7 @@ static nt_env *env_create(napi_env env) {
   nt_list_init(&e->runner_reqs);
   nt_list_init(&e->kept_signals);
   if (napi_get_uv_event_loop(env, &e->loop) != napi_ok) goto fail;
-  if (napi_create_object(env, &holder) != napi_ok ||
-      napi_create_reference(env, holder, 1, &e->holder) != napi_ok)
-    goto fail;
-  if (make_callbacks(e) != napi_ok) {
-    napi_delete_reference(env, e->holder);
-    goto fail;
-  }
+  if (make_js(e) != napi_ok) goto fail;
   if (env_mutex_init(&e->mu) != 0) goto fail_ref;
   if (uv_cond_init(&e->cond) != 0) goto fail_mu;
   if (uv_async_init(e->loop, &e->async, on_async) != 0) goto fail_cond;

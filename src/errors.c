@@ -144,21 +144,29 @@ napi_value nt_make_error(napi_env env, const char *code, const char *message) {
    Own properties as Node's: `cause` (not enumerable), then `code` and
    `name` (enumerable). */
 napi_value nt_make_abort_error(napi_env env, napi_value reason) {
-  napi_value err, v;
-  napi_property_descriptor cause = {0};
+  napi_value err, code, name;
+  napi_property_descriptor props[3] = {{0}, {0}, {0}};
 
   err = nt_make_error(env, NULL, "The operation was aborted");
   if (err == NULL) return NULL;
   if (reason == NULL) napi_get_undefined(env, &reason);
-  cause.utf8name = "cause";
-  cause.value = reason;
-  cause.attributes = napi_writable | napi_configurable;
-  napi_define_properties(env, err, 1, &cause);
   if (napi_create_string_utf8(env, codes[NT_ERR_ABORT], NAPI_AUTO_LENGTH,
-                              &v) == napi_ok)
-    napi_set_named_property(env, err, "code", v);
-  if (napi_create_string_utf8(env, "AbortError", NAPI_AUTO_LENGTH, &v) ==
-      napi_ok)
-    napi_set_named_property(env, err, "name", v);
+                              &code) != napi_ok ||
+      napi_create_string_utf8(env, "AbortError", NAPI_AUTO_LENGTH, &name) !=
+          napi_ok)
+    return err;
+  /* Defined, not assigned: a setter on Error.prototype (user code) must
+     not run here, nor leave an exception pending that would keep the
+     task's callback from being called. */
+  props[0].utf8name = "cause";
+  props[0].value = reason;
+  props[0].attributes = napi_writable | napi_configurable;
+  props[1].utf8name = "code";
+  props[1].value = code;
+  props[1].attributes = napi_writable | napi_enumerable | napi_configurable;
+  props[2].utf8name = "name";
+  props[2].value = name;
+  props[2].attributes = napi_writable | napi_enumerable | napi_configurable;
+  napi_define_properties(env, err, 3, props);
   return err;
 }

@@ -233,7 +233,9 @@ struct nt_env {
   uint32_t slot_count;     /* indexes handed out so far; the stack has room
                               for all of them */
   nt_link runner_reqs;     /* runner requests in flight */
-  napi_ref holder;         /* object: batch resource, symbol store */
+  napi_ref holder;         /* prototype-less object: the batch's async
+                              resource; caches the default name (element 0),
+                              the signal key, the call_js trampoline */
   napi_async_context batch;/* async context of the batch callback scope */
   napi_async_cleanup_hook_handle hook;
   bool tearing_down;

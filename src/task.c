@@ -157,8 +157,9 @@ napi_status nt_slot_store(nt_env *e, napi_value value, uint32_t *slot) {
     /* A new index: first make sure the free stack will have room for it,
        so that releasing a slot can never fail. */
     if (e->slot_count == NT_NO_SLOT) return napi_generic_failure;
-    if ((e->slot_count & (e->slot_count - 1)) == 0 || e->slot_count < 16) {
-      uint32_t cap = e->slot_count < 16 ? 16 : 2 * e->slot_count;
+    if (e->slot_count == 0 ||
+        (e->slot_count >= 16 && (e->slot_count & (e->slot_count - 1)) == 0)) {
+      size_t cap = e->slot_count == 0 ? 16 : 2 * (size_t)e->slot_count;
       uint32_t *grown = realloc(e->free_slots, sizeof(*grown) * cap);
       if (grown == NULL) return napi_generic_failure;
       e->free_slots = grown;
@@ -176,12 +177,19 @@ napi_status nt_slot_store(nt_env *e, napi_value value, uint32_t *slot) {
 
 void nt_slot_release(nt_env *e, uint32_t slot, bool taken) {
   napi_env env = e->env;
-  napi_value array, undefined;
+  napi_value array, undefined, exc = NULL;
+  bool pending = false;
   /* During teardown JS objects may be gone; the array dies with the env. */
-  if (!taken && !e->tearing_down &&
-      napi_get_reference_value(env, e->slots, &array) == napi_ok &&
-      array != NULL && napi_get_undefined(env, &undefined) == napi_ok)
-    napi_set_element(env, array, slot, undefined);
+  if (!taken && !e->tearing_down) {
+    /* Node-API refuses to touch objects with an exception pending (a
+       delivery that failed because JS threw): set it aside meanwhile. */
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+      napi_get_and_clear_last_exception(env, &exc);
+    if (napi_get_reference_value(env, e->slots, &array) == napi_ok &&
+        array != NULL && napi_get_undefined(env, &undefined) == napi_ok)
+      napi_set_element(env, array, slot, undefined);
+    if (exc != NULL) napi_throw(env, exc);
+  }
   e->free_slots[e->free_count++] = slot;
 }
 
@@ -402,13 +410,17 @@ void nt_task_settle(napi_task t, napi_value call_callback) {
     } else {
       napi_get_null(env, &args[1]);
       args[2] = value;
+      /* Neither (no JS value could be made): still exactly two arguments. */
+      if (args[2] == NULL) napi_get_undefined(env, &args[2]);
     }
     napi_get_global(env, &recv);
-    /* call_callback(slot, err, value) calls callback(err, value) with the
-       global as `this`. An exception thrown by the user's callback is an
+    /* call_callback(slot, err, value) calls callback(err, value) as a
+       plain function. An exception thrown by the user's callback is an
        uncaught exception, as with any Node callback. */
     s = napi_make_callback(env, t->async, recv, call_callback, 3, args, NULL);
-    t->callback_taken = s == napi_ok || s == napi_pending_exception;
+    /* Only then surely taken: napi_pending_exception may also mean that
+       JS could not run at all. Clearing it twice is harmless. */
+    t->callback_taken = s == napi_ok;
     if (s == napi_pending_exception) nt_fatal_exception(env);
   }
   nt_task_free(t);

@@ -57,16 +57,17 @@ t.test('schedule: callback(null, value), returns undefined, never synchronously'
   await balanced(t)
 })
 
-t.test('schedule: the callback gets exactly (err, value), with globalThis as this', async t => {
-  const sloppy = await new Promise(resolve => {
-    core.addOne(1, function () { resolve({ self: this, args: [...arguments] }) })
-  })
-  t.equal(sloppy.self, globalThis)
+t.test('schedule: the callback gets exactly (err, value), called as a plain function', async t => {
+  // This file is strict; the Function constructor makes a sloppy function.
+  // eslint-disable-next-line no-new-func
+  const sloppyFn = new Function('resolve', 'return function () { resolve({ self: this, args: [...arguments] }) }')
+  const sloppy = await new Promise(resolve => core.addOne(1, sloppyFn(resolve)))
+  t.equal(sloppy.self, globalThis, 'a sloppy function sees the global, as any plain call')
   t.same(sloppy.args, [null, 2])
   const strict = await new Promise(resolve => {
     core.addOne(2, function () { 'use strict'; resolve({ self: this, args: [...arguments] }) })
   })
-  t.equal(strict.self, globalThis, 'the receiver is the global, as napi_make_callback passes it')
+  t.equal(strict.self, undefined, 'no receiver: a strict function sees undefined')
   t.same(strict.args, [null, 3])
   const failed = await new Promise(resolve => {
     core.output('error', -12, 'x', function () { resolve([...arguments]) })
@@ -88,14 +89,60 @@ t.test('schedule: a settled task keeps no hold on its callback', async t => {
     refs.push(new WeakRef(callback))
     core.addOne(i, callback)
   })))
+  // WeakRef targets live until the end of the job that made or deref'd
+  // them: collect in a turn of its own, count in the next.
+  const tick = () => new Promise(resolve => setImmediate(resolve))
   let alive = refs.length
   for (let i = 0; i < 50 && alive > 0; i++) {
+    await tick()
     gc()
-    await new Promise(resolve => setImmediate(resolve))
+    await tick()
     alive = refs.filter(r => r.deref() !== undefined).length
   }
   t.equal(alive, 0, 'every callback collected after its task settled')
   await balanced(t)
+})
+
+t.test('schedule: accessors on Array.prototype and Object.prototype see no callback', async t => {
+  // Callbacks are kept in a store without a prototype: indexed accessors
+  // installed by user code can neither read them nor divert them. In a
+  // child process, since such accessors break any code that fills arrays.
+  const { execFileSync } = require('child_process')
+  const addonPath = process.env.NAPI_TASK_TEST_ADDON ||
+    path.join(__dirname, '..', 'build', 'Release', 'test_addon.node')
+  const script = `
+    const { core } = require(${JSON.stringify(addonPath)})
+    // Node's own internals may fill holey arrays meanwhile (the nextTick
+    // queue), which runs these accessors too: what must not happen is that
+    // one of them is handed a callback.
+    let diverted = 0
+    const trap = {
+      configurable: true,
+      get () { return undefined },
+      set (v) { if (typeof v === 'function') diverted++ }
+    }
+    for (let i = 0; i < 64; i++) {
+      Object.defineProperty(Array.prototype, i, trap)
+      Object.defineProperty(Object.prototype, i, trap)
+    }
+    let left = 64
+    let good = 0
+    for (let i = 0; i < 64; i++) {
+      core.addOne(i, (err, value) => {
+        if (err === null && value === i + 1) good++
+        if (--left === 0) process.stdout.write(JSON.stringify({ good, diverted }))
+      })
+    }`
+  // A script file, not -e (Node's own eval path, under tap, fills arrays),
+  // and without tap's hooks (NODE_OPTIONS, _TAPJS_*), whose code does too;
+  // the sanitizer build's preload and options stay.
+  const env = Object.fromEntries(Object.entries(process.env)
+    .filter(([k]) => k === 'PATH' || k === 'LD_PRELOAD' || /SAN_OPTIONS$/.test(k)))
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'napi-task-proto-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  fs.writeFileSync(path.join(dir, 'traps.js'), script)
+  const out = JSON.parse(String(execFileSync(process.execPath, [path.join(dir, 'traps.js')], { env })))
+  t.same(out, { good: 64, diverted: 0 }, 'every callback called with its value, none handed to an accessor')
 })
 
 t.test('schedule_task: napi_ok and callback(null, value)', async t => {

@@ -431,3 +431,64 @@ t.test('signal_abort_from_the_task_callback: other tasks in the same batch', asy
   t.equal(getEventListeners(ac.signal, 'abort').length, 0)
   balanced(t)
 })
+
+t.test('a failed delivery lets go of its callback, even with an exception pending', async t => {
+  // addEventListener throws: delivery fails after the callback was stored,
+  // with the exception pending. The callback must not stay reachable.
+  const v8 = require('v8')
+  const vm = require('vm')
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc')
+  const ac = new AbortController()
+  ac.signal.addEventListener = () => { throw new Error('refused') }
+  const refs = []
+  const thrown = []
+  let called = 0
+  // In a function of its own: a suspended async function keeps stale
+  // registers, which would keep the last callback alive. And not
+  // t.throws: tap keeps the function it is given, and so the callback.
+  const attempt = i => {
+    const big = new Array(1000).fill(i)
+    const callback = () => { called += big.length }
+    refs.push(new WeakRef(callback))
+    try {
+      control.run({ value: i, signal: ac.signal }, callback)
+    } catch (e) {
+      thrown.push(e.message)
+    }
+  }
+  for (let i = 0; i < 20; i++) attempt(i)
+  t.same(thrown, new Array(20).fill('refused'), 'every delivery threw addEventListener\'s error')
+  // WeakRef targets live until the end of the job that made or deref'd
+  // them: collect in a turn of its own, count in the next.
+  const tick = () => new Promise(resolve => setImmediate(resolve))
+  let alive = refs.length
+  for (let i = 0; i < 50 && alive > 0; i++) {
+    await tick()
+    gc()
+    await tick()
+    alive = refs.filter(r => r.deref() !== undefined).length
+  }
+  t.equal(alive, 0, `no callback of a failed delivery is kept (${alive} of 20 alive)`)
+  t.equal(called, 0, 'none was called')
+  balanced(t)
+})
+
+t.test('AbortError: a throwing setter on Error.prototype cannot stop the callback', async t => {
+  // The AbortError's code and name are defined, not assigned.
+  const desc = Object.getOwnPropertyDescriptor(Error.prototype, 'code')
+  Object.defineProperty(Error.prototype, 'code', {
+    configurable: true, set () { throw new Error('trap') }, get () { return undefined }
+  })
+  t.teardown(() => {
+    if (desc) Object.defineProperty(Error.prototype, 'code', desc)
+    else delete Error.prototype.code
+  })
+  const { err, value } = await deliveries.callback({ value: 1, signal: AbortSignal.abort('why') })
+  t.equal(value, undefined)
+  t.equal(err.name, 'AbortError')
+  t.equal(err.code, 'ABORT_ERR')
+  t.equal(err.cause, 'why')
+  t.same(Object.keys(err), ['code', 'name'], 'code and name enumerable, cause not, as Node\'s')
+  balanced(t)
+})
