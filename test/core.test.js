@@ -7,6 +7,7 @@ const path = require('path')
 const v8 = require('v8')
 const vm = require('vm')
 const { AsyncLocalStorage, createHook } = require('async_hooks')
+const aliveAfterGc = require('./fixtures/alive')
 
 const addon = require(process.env.NAPI_TASK_TEST_ADDON ||
   path.join(__dirname, '..', 'build', 'Release', 'test_addon.node'))
@@ -89,16 +90,7 @@ t.test('schedule: a settled task keeps no hold on its callback', async t => {
     refs.push(new WeakRef(callback))
     core.addOne(i, callback)
   })))
-  // WeakRef targets live until the end of the job that made or deref'd
-  // them: collect in a turn of its own, count in the next.
-  const tick = () => new Promise(resolve => setImmediate(resolve))
-  let alive = refs.length
-  for (let i = 0; i < 50 && alive > 0; i++) {
-    await tick()
-    gc()
-    await tick()
-    alive = refs.filter(r => r.deref() !== undefined).length
-  }
+  const alive = await aliveAfterGc(refs)
   t.equal(alive, 0, 'every callback collected after its task settled')
   await balanced(t)
 })

@@ -5,6 +5,7 @@
 const t = require('tap')
 const path = require('path')
 const { getEventListeners } = require('events')
+const aliveAfterGc = require('./fixtures/alive')
 
 const addon = require(process.env.NAPI_TASK_TEST_ADDON ||
   path.join(__dirname, '..', 'build', 'Release', 'test_addon.node'))
@@ -435,10 +436,6 @@ t.test('signal_abort_from_the_task_callback: other tasks in the same batch', asy
 t.test('a failed delivery lets go of its callback, even with an exception pending', async t => {
   // addEventListener throws: delivery fails after the callback was stored,
   // with the exception pending. The callback must not stay reachable.
-  const v8 = require('v8')
-  const vm = require('vm')
-  v8.setFlagsFromString('--expose-gc')
-  const gc = vm.runInNewContext('gc')
   const ac = new AbortController()
   ac.signal.addEventListener = () => { throw new Error('refused') }
   const refs = []
@@ -459,16 +456,7 @@ t.test('a failed delivery lets go of its callback, even with an exception pendin
   }
   for (let i = 0; i < 20; i++) attempt(i)
   t.same(thrown, new Array(20).fill('refused'), 'every delivery threw addEventListener\'s error')
-  // WeakRef targets live until the end of the job that made or deref'd
-  // them: collect in a turn of its own, count in the next.
-  const tick = () => new Promise(resolve => setImmediate(resolve))
-  let alive = refs.length
-  for (let i = 0; i < 50 && alive > 0; i++) {
-    await tick()
-    gc()
-    await tick()
-    alive = refs.filter(r => r.deref() !== undefined).length
-  }
+  const alive = await aliveAfterGc(refs)
   t.equal(alive, 0, `no callback of a failed delivery is kept (${alive} of 20 alive)`)
   t.equal(called, 0, 'none was called')
   balanced(t)
