@@ -408,8 +408,8 @@ typedef struct napi_task_legacy_class {
 
 /* Deprecated: build the task with napi_task_build (perform returns
    napi_task_ok(complete, data, drop) or napi_task_error(...)) and deliver
-   it with napi_task_schedule, which also gives promises, AbortSignal,
-   progress and queues.
+   it with napi_task_schedule (or napi_task_promise); the builder also
+   gives AbortSignal, progress and queues.
 
    JS thread. Runs cls->perform(self, &output, &error) on the threadpool,
    then cls->complete(env, self, output, error) on the JS thread, and

@@ -15,6 +15,7 @@ const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
 const block = lang => readme.match(new RegExp('```' + lang + '\\n([\\s\\S]*?)```'))[1]
 const gypText = block('python')
 const cText = block('c')
+const jsText = block('js')
 const version = require('../package.json').version
 
 // Files a build writes, anywhere below dir, newer than `since`.
@@ -53,9 +54,11 @@ const install = dir => execFileSync('npm',
 const build = dir => execFileSync(process.execPath,
   [path.join(root, 'tools', 'gyp.js'), 'rebuild'], { cwd: dir, stdio: 'pipe' })
 
-const run = dir => String(execFileSync(process.execPath, ['-e',
-  "require('./build/Release/my_addon.node').addOne(41).then(v => console.log(v))"],
-{ cwd: dir })).trim()
+// The README's JS, verbatim, as a script file of the consumer package.
+const run = dir => {
+  fs.writeFileSync(path.join(dir, 'quick.js'), jsText)
+  return String(execFileSync(process.execPath, ['quick.js'], { cwd: dir })).trim()
+}
 
 t.test('the README quick start compiles warning-free as written', async t => {
   t.match(gypText, /"include_dirs": \["<!\(node -p \\"require\('napi-task'\)\.include_dir\\"\)"\]/)

@@ -16,5 +16,12 @@ if (!args.some(a => a.startsWith('-j') || a.startsWith('--jobs'))) {
   args.push('--jobs=max')
 }
 const gyp = require.resolve('node-gyp/bin/node-gyp.js')
-const r = spawnSync(process.execPath, [gyp, ...args], { stdio: 'inherit' })
+const run = a => spawnSync(process.execPath, [gyp, ...a], { stdio: 'inherit' })
+// `build` in a tree never configured (a fresh clone: npm test's pretest)
+// configures first.
+if (args[0] === 'build' && !fs.existsSync(path.resolve('build', 'config.gypi'))) {
+  const c = run(['configure', ...args.slice(1)])
+  if (c.status !== 0) process.exit(c.status === null ? 1 : c.status)
+}
+const r = run(args)
 process.exit(r.status === null ? 1 : r.status)
