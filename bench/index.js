@@ -77,11 +77,21 @@ function ensureDeps () {
   if (!missing) return
   log('bench: installing bench/ dependencies (npm ci)')
   const npmArgs = ['ci', '--ignore-scripts', '--no-audit', '--no-fund']
-  if (process.env.npm_execpath && /\.c?js$/.test(process.env.npm_execpath)) {
-    sh(process.execPath, [process.env.npm_execpath, ...npmArgs], { cwd: here })
-  } else {
-    sh(process.platform === 'win32' ? 'npm.cmd' : 'npm', npmArgs,
-      { cwd: here, shell: process.platform === 'win32' })
+  const install = () => {
+    if (process.env.npm_execpath && /\.c?js$/.test(process.env.npm_execpath)) {
+      sh(process.execPath, [process.env.npm_execpath, ...npmArgs], { cwd: here })
+    } else {
+      sh(process.platform === 'win32' ? 'npm.cmd' : 'npm', npmArgs,
+        { cwd: here, shell: process.platform === 'win32' })
+    }
+  }
+  // One retry: the registry sometimes times out mid-install (seen here:
+  // EIDLETIMEOUT on a fresh clone; the second try went through).
+  try {
+    install()
+  } catch (e) {
+    log(`bench: ${e.message}; trying once more`)
+    install()
   }
 }
 
