@@ -724,12 +724,21 @@ static napi_value pool_size(napi_env env, napi_callback_info info) {
   return js_int(env, n);
 }
 
+/* Env cleanup hook (the env's thread): the reference is the addon's to
+   delete; Node does not free it at teardown. */
+static void delete_control_ref(void *arg) {
+  napi_env env = arg;
+  if (control_ref != NULL) napi_delete_reference(env, control_ref);
+  control_ref = NULL;
+}
+
 napi_value init_control(napi_env env) {
   napi_value o, handlers;
   CHECK(env, napi_create_object(env, &o));
   CHECK(env, napi_create_object(env, &handlers));
   CHECK(env, napi_set_named_property(env, o, "handlers", handlers));
   CHECK(env, napi_create_reference(env, o, 1, &control_ref));
+  CHECK(env, napi_add_env_cleanup_hook(env, delete_control_ref, env));
   set_fn(env, o, "run", run);
   set_fn(env, o, "ask", ask);
   set_fn(env, o, "queueCreate", queue_create);
