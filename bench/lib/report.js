@@ -83,8 +83,10 @@ function memoryTable (results) {
   if (!pools.length) return []
   const out = ['### Memory per in-flight task (bytes of RSS)', '',
     'All N tasks in flight at once (perform blocked on a gate), one child ' +
-    'process per peer; "in flight" is the RSS growth right after ' +
-    'submitting, "peak" the peak RSS growth until all settled.', '']
+    'process per peer; "in flight" is the RSS growth over the second half ' +
+    'of the submission, per task, with a full GC before each reading ' +
+    '(bench/lib/memory.js); "peak" the peak RSS growth until all settled, ' +
+    'over N.', '']
   const head = ['peer']
   const rule = ['---']
   for (const p of pools) {
