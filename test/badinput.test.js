@@ -27,11 +27,7 @@ const KNOWN = {}
 
 const KNOWN_SIGNAL = {}
 
-const balanced = (t, c, label) => {
-  t.equal(c.twice, 0, `${label}: nothing consumed or dropped twice`)
-  t.equal(c.created, c.consumed + c.dropped,
-    `${label}: created ${c.created} == consumed ${c.consumed} + dropped ${c.dropped}`)
-}
+const balanced = require('./fixtures/balanced')
 
 t.test('sweep: every exported function with every wrong type', async t => {
   const callLog = path.join(os.tmpdir(), `napi-task-sweep-${process.pid}.log`)

@@ -4,6 +4,7 @@
 // perform returns one; an abort or a dying env makes it return
 // napi_cancelled instead of hanging; fn runs in the task's async context.
 const t = require('tap')
+const checkBalanced = require('./fixtures/balanced')
 const path = require('path')
 const { Worker } = require('worker_threads')
 const { AsyncLocalStorage } = require('async_hooks')
@@ -19,13 +20,7 @@ const napi = { ok: 0, number_expected: 6, pending_exception: 10, cancelled: 11 }
 const tick = () => new Promise(resolve => setImmediate(resolve))
 const until = async (cond) => { while (!cond()) await tick() }
 
-const balanced = (t) => {
-  const c = common.counts()
-  t.equal(c.twice, 0, 'no datum consumed or dropped twice')
-  t.equal(c.created, c.consumed + c.dropped,
-    `created ${c.created} == consumed ${c.consumed} + dropped ${c.dropped}`)
-  return c
-}
+const balanced = (t) => checkBalanced(t, common.counts())
 
 const deliveries = {
   callback: (opts) => new Promise(resolve =>

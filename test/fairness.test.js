@@ -10,6 +10,7 @@
 //   gets a thread (what the hand-off alone decides).
 // Both counted from the moment the requests were issued.
 const t = require('tap')
+const checkBalanced = require('./fixtures/balanced')
 const fs = require('fs')
 const path = require('path')
 
@@ -21,12 +22,7 @@ const POOL = control.poolSize()
 const N = 2000
 const TASK_US = 1000 // about one runner budget (src/runner.c)
 
-const balanced = (t) => {
-  const c = common.counts()
-  t.equal(c.twice, 0, 'no datum consumed or dropped twice')
-  t.equal(c.created, c.consumed + c.dropped,
-    `created ${c.created} == consumed ${c.consumed} + dropped ${c.dropped}`)
-}
+const balanced = (t) => checkBalanced(t, common.counts())
 
 // Issues fs.stat and a probe; resolves, once both have called back, with
 // how many more tasks had finished when each one did than when they were

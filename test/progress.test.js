@@ -3,6 +3,7 @@
 // in order, COALESCE a subsequence ending with the newest; all progress
 // before the task settles; dropped values dropped exactly once.
 const t = require('tap')
+const checkBalanced = require('./fixtures/balanced')
 const path = require('path')
 const { AsyncLocalStorage } = require('async_hooks')
 
@@ -17,13 +18,7 @@ const tick = () => new Promise(resolve => setImmediate(resolve))
 const until = async (cond) => { while (!cond()) await tick() }
 const range = (n, f = x => x) => Array.from({ length: n }, (_, i) => f(i + 1))
 
-const balanced = (t) => {
-  const c = common.counts()
-  t.equal(c.twice, 0, 'no datum consumed or dropped twice')
-  t.equal(c.created, c.consumed + c.dropped,
-    `created ${c.created} == consumed ${c.consumed} + dropped ${c.dropped}`)
-  return c
-}
+const balanced = (t) => checkBalanced(t, common.counts())
 
 // Runs a task with progress; resolves with the events seen and, for each
 // settle, how many events had arrived by then.

@@ -3,6 +3,7 @@
 // within a queue; a full queue holds back nobody else; release while tasks
 // wait; bad input.
 const t = require('tap')
+const checkBalanced = require('./fixtures/balanced')
 const path = require('path')
 const { Worker } = require('worker_threads')
 
@@ -19,13 +20,7 @@ const tick = () => new Promise(resolve => setImmediate(resolve))
 const until = async (cond) => { while (!cond()) await tick() }
 const range = (n, f = x => x) => Array.from({ length: n }, (_, i) => f(i))
 
-const balanced = (t) => {
-  const c = common.counts()
-  t.equal(c.twice, 0, 'no datum consumed or dropped twice')
-  t.equal(c.created, c.consumed + c.dropped,
-    `created ${c.created} == consumed ${c.consumed} + dropped ${c.dropped}`)
-  return c
-}
+const balanced = (t) => checkBalanced(t, common.counts())
 
 t.test('queue_max_running: the most seen running at once is exactly the cap', async t => {
   t.ok(POOL >= 4, 'needs a pool of 4')

@@ -3,6 +3,7 @@
 // running, after perform returned; the shared listener and its removal;
 // bad signals. Each scenario by callback and by promise, and balanced.
 const t = require('tap')
+const checkBalanced = require('./fixtures/balanced')
 const path = require('path')
 const { getEventListeners } = require('events')
 const aliveAfterGc = require('./fixtures/alive')
@@ -23,13 +24,7 @@ const deliveries = {
     value => ({ err: null, value }), err => ({ err, value: undefined })),
 }
 
-const balanced = (t) => {
-  const c = common.counts()
-  t.equal(c.twice, 0, 'no datum consumed or dropped twice')
-  t.equal(c.created, c.consumed + c.dropped,
-    `created ${c.created} == consumed ${c.consumed} + dropped ${c.dropped}`)
-  return c
-}
+const balanced = (t) => checkBalanced(t, common.counts())
 
 const isAbortError = (t, err, signal) => {
   t.type(err, Error, 'an Error')

@@ -11,6 +11,7 @@
 // `TORTURE_SEED=<seed> TORTURE_ROUNDS=1 npx tap test/torture.test.js`
 // replays it (up to thread timing).
 const t = require('tap')
+const checkBalanced = require('./fixtures/balanced')
 const path = require('path')
 const { Worker } = require('worker_threads')
 
@@ -33,13 +34,7 @@ const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 const bare = { execArgv: [], env: { ...process.env, NODE_OPTIONS: '' } }
 const delta = (a, b) => Object.fromEntries(Object.keys(b).map(k => [k, b[k] - a[k]]))
 
-const balanced = (t, label) => {
-  const c = common.counts()
-  t.equal(c.twice, 0, `${label}: nothing consumed or dropped twice`)
-  t.equal(c.created, c.consumed + c.dropped,
-    `${label}: created ${c.created} == consumed ${c.consumed} + dropped ${c.dropped}`)
-  return c
-}
+const balanced = (t, label) => checkBalanced(t, common.counts(), label)
 
 // Resolves with the exit code, or rejects if the worker does not exit in
 // time (then the test fails with the label instead of hanging tap).

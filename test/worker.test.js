@@ -2,6 +2,7 @@
 // worker_threads: tasks in several envs at once, and teardown of an env
 // with tasks built, queued, running and done.
 const t = require('tap')
+const checkBalanced = require('./fixtures/balanced')
 const path = require('path')
 const { Worker } = require('worker_threads')
 
@@ -11,13 +12,7 @@ const { core, common } = require(addonPath)
 
 const POOL = Number(process.env.UV_THREADPOOL_SIZE || 4)
 
-const balanced = (t, label) => {
-  const c = common.counts()
-  t.equal(c.twice, 0, `${label}: nothing consumed or dropped twice`)
-  t.equal(c.created, c.consumed + c.dropped,
-    `${label}: created ${c.created} == consumed ${c.consumed} + dropped ${c.dropped}`)
-  return c
-}
+const balanced = (t, label) => checkBalanced(t, common.counts(), label)
 
 const runWorker = (source, workerData) => new Promise((resolve, reject) => {
   const w = new Worker(source, { eval: true, workerData })
