@@ -155,7 +155,7 @@ static napi_value call_trampoline(napi_env env, napi_callback_info info) {
       napi_get_and_clear_last_exception(env, &exc) == napi_ok) {
     c->status = napi_pending_exception;
     /* The first exception becomes the task's error. It is kept in the
-       env's slots array, which, unlike a reference at Node-API 8, also
+       env's slots store, which, unlike a reference at Node-API 8, also
        holds a primitive (`throw 42`). */
     if (t->js_error == NT_NO_SLOT) nt_slot_store(e, exc, &t->js_error);
   }

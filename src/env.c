@@ -385,10 +385,7 @@ static void on_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
   nt_list_splice(&dead, &e->backlog);
   nt_list_splice(&dead, &e->done);
   nt_list_splice(&dead, &e->settle);
-  for (l = dead.next; l != &dead; l = l->next) {
-    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
-    if (t->x != NULL) nt_list_remove(&t->x->progress_link);
-  }
+  nt_tasks_unlink_progress_locked(&dead);
   uv_mutex_unlock(&e->mu);
   while ((l = nt_list_shift(&dead)) != NULL)
     nt_task_drop_all(NT_CONTAINER(l, struct napi_task__, link));

@@ -179,7 +179,7 @@ struct napi_task__ {
      second delivery instead of `state`, which runners write under mu. */
   bool delivered;
   bool retained;            /* counted in env->outstanding */
-  bool callback_taken;      /* call_callback has taken it off the array */
+  bool callback_taken;      /* call_callback has taken it out of the store */
 };
 
 /* A call_js request, on the waiting perform's stack. */
@@ -224,7 +224,8 @@ struct nt_env {
   nt_link settle;          /* settled-on-the-loop tasks (aborted early) */
   nt_link built;           /* NT_BUILT tasks (link) */
   size_t live;             /* tasks not yet freed (built or delivered) */
-  napi_ref slots;          /* array: JS values tasks hold (callbacks of
+  napi_ref slots;          /* store (prototype-less object used as an
+                              array): JS values tasks hold (callbacks of
                               delivered tasks, call_js exceptions) */
   napi_ref call_callback;  /* JS (i, err, value) => takes slots[i] out and
                               calls it (env.c) */
@@ -293,7 +294,7 @@ NT_HIDDEN void nt_dequeue_locked(nt_env *e, napi_task t); /* mu held */
 /* task.c */
 NT_HIDDEN void nt_task_free(napi_task t);             /* JS thread */
 /* JS thread: keeps `value` in env->slots (a napi_ref costs ~95 bytes, an
-   array element 8). nt_slot_release clears the element unless JS already
+   element of the store 8). nt_slot_release clears the element unless JS already
    did (`taken`) and makes the index free again; it cannot fail. */
 NT_HIDDEN napi_status nt_slot_store(nt_env *e, napi_value value,
                                     uint32_t *slot);
@@ -304,6 +305,9 @@ NT_HIDDEN void nt_task_drop_all(napi_task t);         /* JS thread */
 /* JS thread: drops the data of a task that will never run (BUILT, WAITING
    or READY) and zeroes the data/output union. */
 NT_HIDDEN void nt_task_drop_data(napi_task t);
+/* mu held, at teardown: takes each task of `tasks` (linked by `link`) off
+   env->progress, before they are dropped. */
+NT_HIDDEN void nt_tasks_unlink_progress_locked(nt_link *tasks);
 NT_HIDDEN void nt_deliver_progress(napi_task t, nt_progress_item *items);
 NT_HIDDEN void nt_run_call(nt_env *e, nt_call *c);    /* JS thread */
 NT_HIDDEN void nt_task_abort(napi_task t);            /* JS thread */

@@ -145,10 +145,7 @@ static void runner_done(uv_work_t *req, int status) {
   nt_list_init(&done);
   uv_mutex_lock(&e->mu);
   nt_list_splice(&done, &e->done);
-  for (l = done.next; l != &done; l = l->next) {
-    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
-    if (t->x != NULL) nt_list_remove(&t->x->progress_link);
-  }
+  nt_tasks_unlink_progress_locked(&done);
   uv_mutex_unlock(&e->mu);
   if (!nt_list_empty(&done)) {
     bool scoped = napi_open_handle_scope(e->env, &hs) == napi_ok;

@@ -138,16 +138,17 @@ static void free_progress(nt_progress_item *item) {
   }
 }
 
-/* JS thread. Callbacks of delivered tasks live in one JS array owned by
-   the env, not in a napi_ref each: a reference costs about 95 bytes per
-   task (a v8impl::Reference and a global handle), an array element 8.
-   Settling takes the callback out of the array in JS (env.c,
-   call_callback); a slot whose callback was never taken out (delivery
-   failed, or JS could not run) is cleared here. Either way the slot goes
-   back on the free stack. */
+/* JS thread. Callbacks of delivered tasks (and call_js exceptions) live in
+   the env's slots store, a prototype-less object used as an array, not in
+   a napi_ref each: a reference costs about 95 bytes per task (a
+   v8impl::Reference and a global handle), an element 8. Settling takes
+   the callback out of the store in JS (env.c, call_callback); a slot whose
+   value was never taken out (delivery failed, JS could not run, a call_js
+   exception) is cleared here. Either way the index goes back on the free
+   stack. */
 napi_status nt_slot_store(nt_env *e, napi_value value, uint32_t *slot) {
   napi_env env = e->env;
-  napi_value array;
+  napi_value store;
   napi_status s;
   uint32_t i;
 
@@ -166,8 +167,8 @@ napi_status nt_slot_store(nt_env *e, napi_value value, uint32_t *slot) {
     }
     i = e->slot_count++;
   }
-  if ((s = napi_get_reference_value(env, e->slots, &array)) != napi_ok ||
-      (s = napi_set_element(env, array, i, value)) != napi_ok) {
+  if ((s = napi_get_reference_value(env, e->slots, &store)) != napi_ok ||
+      (s = napi_set_element(env, store, i, value)) != napi_ok) {
     e->free_slots[e->free_count++] = i;
     return s;
   }
@@ -177,17 +178,17 @@ napi_status nt_slot_store(nt_env *e, napi_value value, uint32_t *slot) {
 
 void nt_slot_release(nt_env *e, uint32_t slot, bool taken) {
   napi_env env = e->env;
-  napi_value array, undefined, exc = NULL;
+  napi_value store, undefined, exc = NULL;
   bool pending = false;
-  /* During teardown JS objects may be gone; the array dies with the env. */
+  /* During teardown JS objects may be gone; the store dies with the env. */
   if (!taken && !e->tearing_down) {
     /* Node-API refuses to touch objects with an exception pending (a
        delivery that failed because JS threw): set it aside meanwhile. */
     if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
       napi_get_and_clear_last_exception(env, &exc);
-    if (napi_get_reference_value(env, e->slots, &array) == napi_ok &&
-        array != NULL && napi_get_undefined(env, &undefined) == napi_ok)
-      napi_set_element(env, array, slot, undefined);
+    if (napi_get_reference_value(env, e->slots, &store) == napi_ok &&
+        store != NULL && napi_get_undefined(env, &undefined) == napi_ok)
+      napi_set_element(env, store, slot, undefined);
     if (exc != NULL) napi_throw(env, exc);
   }
   e->free_slots[e->free_count++] = slot;
@@ -224,6 +225,14 @@ void nt_task_free(napi_task t) {
 void nt_task_drop_data(napi_task t) {
   if (t->data != NULL && t->drop != NULL) t->drop(t->data);
   memset(&t->output, 0, sizeof(t->output)); /* both views: nothing owned */
+}
+
+void nt_tasks_unlink_progress_locked(nt_link *tasks) {
+  nt_link *l;
+  for (l = tasks->next; l != tasks; l = l->next) {
+    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
+    if (t->x != NULL) nt_list_remove(&t->x->progress_link);
+  }
 }
 
 void nt_task_drop_all(napi_task t) {
