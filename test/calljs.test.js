@@ -5,6 +5,7 @@
 // napi_cancelled instead of hanging; fn runs in the task's async context.
 const t = require('tap')
 const checkBalanced = require('./fixtures/balanced')
+const bare = require('./fixtures/bare')
 const path = require('path')
 const { Worker } = require('worker_threads')
 const { AsyncLocalStorage } = require('async_hooks')
@@ -168,7 +169,7 @@ t.test('call_js_async_context: fn runs in the context of the delivery', async t 
 
 // The env goes away (worker.terminate) while perform asks.
 const inWorker = (source) => new Promise((resolve, reject) => {
-  const w = new Worker(source, { eval: true, workerData: { addon: addonPath, gate: GATE } })
+  const w = new Worker(source, { eval: true, ...bare, workerData: { addon: addonPath, gate: GATE } })
   w.on('error', reject)
   w.on('message', () => w.terminate())
   w.on('exit', resolve)

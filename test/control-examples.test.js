@@ -5,6 +5,7 @@ const t = require('tap')
 const path = require('path')
 const { spawn } = require('child_process')
 const { Worker } = require('worker_threads')
+const bare = require('./fixtures/bare')
 
 const root = path.join(__dirname, '..')
 
@@ -98,14 +99,14 @@ t.test('primes in workers: per-env queue released at teardown, idle or busy', as
     if (workerData.busy) parentPort.postMessage('running')
   `
   const addon = path.join(root, 'build', 'Release', 'primes.node')
-  const idle = new Worker(source, { eval: true, workerData: { addon, limit: 1000 } })
+  const idle = new Worker(source, { eval: true, ...bare, workerData: { addon, limit: 1000 } })
   const [n] = await Promise.all([
     new Promise(resolve => idle.once('message', resolve)),
     new Promise(resolve => idle.once('exit', resolve)),
   ])
   t.equal(n, 168, 'the idle worker counted and exited')
 
-  const busy = new Worker(source, { eval: true, workerData: { addon, limit: 1e11, busy: true } })
+  const busy = new Worker(source, { eval: true, ...bare, workerData: { addon, limit: 1e11, busy: true } })
   await new Promise(resolve => busy.once('message', resolve))
   const code = await busy.terminate()
   t.equal(code, 1, 'terminated while its sieve ran: no crash, no hang')

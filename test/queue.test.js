@@ -4,6 +4,7 @@
 // wait; bad input.
 const t = require('tap')
 const checkBalanced = require('./fixtures/balanced')
+const bare = require('./fixtures/bare')
 const path = require('path')
 const { Worker } = require('worker_threads')
 
@@ -179,7 +180,7 @@ t.test('queue_bad_input: 0, NULL, another env', async t => {
       const q = control.queueFromAddress(workerData.address)
       control.run({ value: 1, queue: q }, () => {})
       parentPort.postMessage(control.lastStatus())
-    `, { eval: true, workerData: { addon: addonPath, address: control.queueAddress(q) } })
+    `, { eval: true, ...bare, workerData: { addon: addonPath, address: control.queueAddress(q) } })
     w.on('message', resolve)
     w.on('error', reject)
   })

@@ -4,6 +4,7 @@
 // bad signals. Each scenario by callback and by promise, and balanced.
 const t = require('tap')
 const checkBalanced = require('./fixtures/balanced')
+const bare = require('./fixtures/bare')
 const path = require('path')
 const { getEventListeners } = require('events')
 const aliveAfterGc = require('./fixtures/alive')
@@ -329,7 +330,7 @@ t.test('signal_remove_listener_throws: uncaught exception, the listener left beh
           })
         })
       })
-    `, { eval: true, workerData: { addon: addonPath } })
+    `, { eval: true, ...bare, workerData: { addon: addonPath } })
     w.on('message', resolve)
     w.on('error', reject)
   })

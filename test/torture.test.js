@@ -27,11 +27,8 @@ const SEED = Number(process.env.TORTURE_SEED || (Date.now() % 1e9))
 const HANG_MS = Number(process.env.TORTURE_HANG_MS || 60000)
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
-// Workers start without tap's module hooks: tap puts --import hooks in
-// execArgv and NODE_OPTIONS (which a Worker re-reads from its env), and
-// with them each worker takes about a second to start instead of a few
-// milliseconds. These workers run fixtures, which are not coverage-gated.
-const bare = { execArgv: [], env: { ...process.env, NODE_OPTIONS: '' } }
+// Workers start without tap's module hooks (test/fixtures/bare.js).
+const bare = require('./fixtures/bare')
 const delta = (a, b) => Object.fromEntries(Object.keys(b).map(k => [k, b[k] - a[k]]))
 
 const balanced = (t, label) => checkBalanced(t, common.counts(), label)

@@ -3,6 +3,7 @@
 // with tasks built, queued, running and done.
 const t = require('tap')
 const checkBalanced = require('./fixtures/balanced')
+const bare = require('./fixtures/bare')
 const path = require('path')
 const { Worker } = require('worker_threads')
 
@@ -15,7 +16,7 @@ const POOL = Number(process.env.UV_THREADPOOL_SIZE || 4)
 const balanced = (t, label) => checkBalanced(t, common.counts(), label)
 
 const runWorker = (source, workerData) => new Promise((resolve, reject) => {
-  const w = new Worker(source, { eval: true, workerData })
+  const w = new Worker(source, { eval: true, ...bare, workerData })
   const messages = []
   w.on('message', m => messages.push(m))
   w.on('error', reject)
@@ -63,7 +64,7 @@ t.test('terminate: no crash, balanced, waits only for running tasks', async t =>
       ? parentPort.postMessage('filled') : setTimeout(wait, 1)
     wait()
   `
-  const w = new Worker(source, { eval: true, workerData: { addon: addonPath, pool: POOL } })
+  const w = new Worker(source, { eval: true, ...bare, workerData: { addon: addonPath, pool: POOL } })
   await new Promise(resolve => w.once('message', resolve))
   t.equal(common.gateWaiting(0), POOL, 'the pool is full of running tasks')
   const exited = new Promise(resolve => w.once('exit', resolve))
@@ -91,7 +92,7 @@ t.test('terminate right after delivery, many times: balanced, no crash', async t
     parentPort.postMessage('go')
   `
   for (let round = 0; round < 20; round++) {
-    const w = new Worker(source, { eval: true, workerData: { addon: addonPath } })
+    const w = new Worker(source, { eval: true, ...bare, workerData: { addon: addonPath } })
     await new Promise(resolve => w.once('message', resolve))
     await w.terminate()
   }
