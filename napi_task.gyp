@@ -1,6 +1,16 @@
 # The napi-task static library. Consumers list it as a dependency:
 #   "dependencies": ["<!(node -p \"require('napi-task').gyp\")"]
 # and it is compiled into their own addon (no separate .node file).
+#
+# Flags per toolchain (docs/setup.md, "Platforms"):
+# - gcc and clang (Linux): cflags_c.
+# - Xcode (macOS): cflags_c is ignored there; xcode_settings is what counts.
+# - MSVC (Windows): node-gyp's common.gypi passes -std:c++17 to every file,
+#   C files included; /std:c11 after it is the one that counts for C, and
+#   /experimental:c11atomics gives <stdatomic.h> (VS 2022 17.5 or later).
+#   This target compiles C files only, so no C++ sees them. /W4 is MSVC's
+#   -Wall -Wextra. Untested: nothing on this project's machines runs MSVC
+#   (mingw-w64 builds the same sources for Windows in CI).
 {
   'targets': [
     {
@@ -24,7 +34,10 @@
         'WARNING_CFLAGS': ['-Wall', '-Wextra'],
       },
       'msvs_settings': {
-        'VCCLCompilerTool': {'AdditionalOptions': ['/std:c11']},
+        'VCCLCompilerTool': {
+          'AdditionalOptions': ['/std:c11', '/experimental:c11atomics'],
+          'WarningLevel': '4',
+        },
       },
       'direct_dependent_settings': {
         'include_dirs': ['include'],

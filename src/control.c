@@ -18,7 +18,7 @@ void nt_task_abort(napi_task t) {
   if (t->aborted) return;
   t->aborted = true;
   atomic_store(&t->cancelled, true);
-  uv_mutex_lock(&e->mu);
+  nt_mutex_lock(&e->mu);
   switch (t->state) {
     case NT_WAITING:
     case NT_READY:
@@ -30,13 +30,13 @@ void nt_task_abort(napi_task t) {
       break;
     case NT_RUNNING:
       /* Wake a call_js wait: it returns napi_cancelled. */
-      uv_cond_broadcast(&e->cond);
+      nt_cond_broadcast(&e->cond);
       break;
     default:
       /* DONE or SETTLING: settle drops the output for the AbortError. */
       break;
   }
-  uv_mutex_unlock(&e->mu);
+  nt_mutex_unlock(&e->mu);
   if (!early) return;
   nt_task_drop_data(t);
   nt_list_push(&e->settle, &t->link);
@@ -72,9 +72,9 @@ napi_status napi_task_progress(napi_task_ctx ctx, napi_task_output value) {
   item->next = NULL;
   item->value = value;
 
-  uv_mutex_lock(&e->mu);
+  nt_mutex_lock(&e->mu);
   if (atomic_load(&e->closing)) {
-    uv_mutex_unlock(&e->mu);
+    nt_mutex_unlock(&e->mu);
     nt_output_drop(&item->value);
     free(item);
     return napi_cancelled;
@@ -92,7 +92,7 @@ napi_status napi_task_progress(napi_task_ctx ctx, napi_task_output value) {
   if (nt_list_empty(&x->progress_link))
     nt_list_push(&e->progress, &x->progress_link);
   nt_env_wake(e);
-  uv_mutex_unlock(&e->mu);
+  nt_mutex_unlock(&e->mu);
 
   if (old != NULL) {
     nt_output_drop(&old->value);
@@ -104,7 +104,7 @@ napi_status napi_task_progress(napi_task_ctx ctx, napi_task_output value) {
 /* JS thread, in the batch: converts and delivers progress values. */
 void nt_deliver_progress(napi_task t, nt_progress_item *items) {
   napi_env env = t->env->env;
-  napi_value cb = NULL, recv, value, error;
+  napi_value cb = NULL, recv, value, error, returned;
 
   napi_get_global(env, &recv);
   if (t->x->on_progress != NULL)
@@ -120,7 +120,7 @@ void nt_deliver_progress(napi_task t, nt_progress_item *items) {
       /* A progress error output is passed as the Error object itself. */
       if (!nt_output_to_js(env, &items->value, &value, &error)) value = error;
       if (value != NULL &&
-          napi_make_callback(env, t->async, recv, cb, 1, &value, NULL) ==
+          napi_make_callback(env, t->async, recv, cb, 1, &value, &returned) ==
               napi_pending_exception)
         nt_fatal_exception(env);
     }
@@ -148,7 +148,7 @@ static napi_value call_trampoline(napi_env env, napi_callback_info info) {
   status = c->fn(env, c->data);
   /* fn called process.exit() (or emitted 'exit'): the exit listener has
      answered this request and perform may be gone with it; touch nothing
-     of it (see nt_env_exiting). */
+     of it (env.c, on_exit). */
   if (e->current_call != c) return NULL;
   c->status = status;
   if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
@@ -165,7 +165,7 @@ static napi_value call_trampoline(napi_env env, napi_callback_info info) {
 
 void nt_run_call(nt_env *e, nt_call *c) {
   napi_env env = e->env;
-  napi_value holder, fn, ext, recv;
+  napi_value holder, fn, ext, recv, returned;
   napi_handle_scope hs;
   napi_status s = napi_generic_failure;
 
@@ -190,7 +190,8 @@ void nt_run_call(nt_env *e, nt_call *c) {
       if (napi_create_external(env, c, NULL, NULL, &ext) == napi_ok &&
           napi_get_global(env, &recv) == napi_ok) {
         e->current_call = c;
-        s = napi_make_callback(env, c->task->async, recv, fn, 1, &ext, NULL);
+        s = napi_make_callback(env, c->task->async, recv, fn, 1, &ext,
+                               &returned);
         if (e->current_call != c) { /* answered by the exit listener */
           napi_close_handle_scope(env, hs);
           return;
@@ -201,10 +202,10 @@ void nt_run_call(nt_env *e, nt_call *c) {
     }
     napi_close_handle_scope(env, hs);
   }
-  uv_mutex_lock(&e->mu);
+  nt_mutex_lock(&e->mu);
   c->done = true;
-  uv_cond_broadcast(&e->cond);
-  uv_mutex_unlock(&e->mu);
+  nt_cond_broadcast(&e->cond);
+  nt_mutex_unlock(&e->mu);
 }
 
 napi_status napi_task_call_js(napi_task_ctx ctx, napi_task_js_fn fn,
@@ -222,7 +223,7 @@ napi_status napi_task_call_js(napi_task_ctx ctx, napi_task_js_fn fn,
   c.status = napi_cancelled;
   nt_list_init(&c.link);
 
-  uv_mutex_lock(&e->mu);
+  nt_mutex_lock(&e->mu);
   if (!napi_task_cancelled(ctx)) {
     nt_list_push(&e->calls, &c.link);
     nt_env_wake(e);
@@ -235,10 +236,10 @@ napi_status napi_task_call_js(napi_task_ctx ctx, napi_task_js_fn fn,
         c.status = napi_cancelled;
         break;
       }
-      uv_cond_wait(&e->cond, &e->mu);
+      nt_cond_wait(&e->cond, &e->mu);
     }
   }
-  uv_mutex_unlock(&e->mu);
+  nt_mutex_unlock(&e->mu);
   return c.status;
 }
 

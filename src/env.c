@@ -10,13 +10,13 @@
    napi_env -> nt_env. Protected by g_mu. Each JS thread caches its last
    hit in t_cache, so the lock is taken once per env per thread in the
    common case. */
-static uv_once_t g_once = UV_ONCE_INIT;
-static uv_mutex_t g_mu;
+static nt_once_t g_once = NT_ONCE_INIT;
+static nt_mutex g_mu;
 static nt_link g_envs;
-static _Thread_local nt_env *t_cache;
+static NT_THREAD_LOCAL nt_env *t_cache;
 
 static void g_init(void) {
-  if (uv_mutex_init(&g_mu) != 0) abort();
+  if (nt_mutex_init(&g_mu) != 0) abort();
   nt_list_init(&g_envs);
 }
 
@@ -43,7 +43,7 @@ static napi_value on_exit(napi_env env, napi_callback_info info) {
   nt_env *e = NULL;
   napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&e);
   if (e == NULL) return NULL;
-  uv_mutex_lock(&e->mu);
+  nt_mutex_lock(&e->mu);
   atomic_store(&e->closing, true);
   /* process.exit() inside a call_js fn, on the main thread: exit() never
      returns to fn, and it joins the thread that waits for the answer.
@@ -51,21 +51,21 @@ static napi_value on_exit(napi_env env, napi_callback_info info) {
      worker, process.exit() does return (the isolate is terminated, fn goes
      on) and the env's teardown follows: the request is answered as usual
      when fn returns, and must not be answered before, or fn would write to
-     a perform that has gone. The main thread's env runs the default loop. */
-  if (e->current_call != NULL && e->loop == uv_default_loop()) {
+     a perform that has gone. */
+  if (e->current_call != NULL && e->main_thread) {
     e->current_call->status = napi_cancelled;
     e->current_call->done = true;
     e->current_call = NULL;
   }
-  uv_cond_broadcast(&e->cond);
-  uv_mutex_unlock(&e->mu);
+  nt_cond_broadcast(&e->cond);
+  nt_mutex_unlock(&e->mu);
   return NULL;
 }
 
 /* process.on('exit', on_exit), once per env record. */
 static napi_status listen_exit(nt_env *e) {
   napi_env env = e->env;
-  napi_value global, process, on, argv[2];
+  napi_value global, process, on, argv[2], returned;
   napi_status s;
   if ((s = napi_get_global(env, &global)) != napi_ok ||
       (s = napi_get_named_property(env, global, "process", &process)) !=
@@ -76,7 +76,7 @@ static napi_status listen_exit(nt_env *e) {
       (s = napi_create_function(env, "napiTaskExit", NAPI_AUTO_LENGTH,
                                 on_exit, e, &argv[1])) != napi_ok)
     return s;
-  return napi_call_function(env, process, on, 2, argv, NULL);
+  return napi_call_function(env, process, on, 2, argv, &returned);
 }
 
 /* The env's JS objects, made by one small script: the holder (cached
@@ -89,7 +89,9 @@ static napi_status listen_exit(nt_env *e) {
    Object.prototype or Array.prototype can see or divert what they hold,
    and the function uses no global (Reflect, Function.prototype.call) that
    user code could have replaced: the callback is called as a plain
-   function, callback(err, value). */
+   function, callback(err, value). The fourth element says whether this is
+   the main thread (worker_threads.isMainThread), or undefined where the
+   runtime cannot say (no process.getBuiltinModule before Node 20.16). */
 static const char env_js_src[] =
     "(() => {\n"
     "  'use strict'\n"
@@ -100,8 +102,23 @@ static const char env_js_src[] =
     "    slots[i] = undefined\n"
     "    callback(err, value)\n"
     "  }\n"
-    "  return [holder, slots, napiTaskCallback]\n"
+    "  const get = typeof process === 'object' && process !== null ?\n"
+    "    process.getBuiltinModule : undefined\n"
+    "  const wt = typeof get === 'function' ? get('worker_threads') : undefined\n"
+    "  return [holder, slots, napiTaskCallback, wt && wt.isMainThread]\n"
     "})()";
+
+/* Where JS cannot say, the main thread's env is the one that runs libuv's
+   default loop (in Node; Deno has no default loop, but it has
+   process.getBuiltinModule). */
+static bool is_main_thread(nt_env *e, napi_value made) {
+  napi_value v;
+  bool main = false;
+  if (napi_get_element(e->env, made, 3, &v) == napi_ok &&
+      napi_get_value_bool(e->env, v, &main) == napi_ok)
+    return main;
+  return e->loop != NULL && e->loop == uv_default_loop();
+}
 
 static napi_status make_js(nt_env *e) {
   napi_env env = e->env;
@@ -114,6 +131,7 @@ static napi_status make_js(nt_env *e) {
       (s = napi_get_element(env, made, 1, &slots)) != napi_ok ||
       (s = napi_get_element(env, made, 2, &fn)) != napi_ok)
     return s;
+  e->main_thread = is_main_thread(e, made);
   if ((s = napi_create_reference(env, holder, 1, &e->holder)) != napi_ok)
     return s;
   if ((s = napi_create_reference(env, slots, 1, &e->slots)) != napi_ok) {
@@ -125,27 +143,6 @@ static napi_status make_js(nt_env *e) {
     napi_delete_reference(env, e->slots);
   }
   return s;
-}
-
-/* The env mutex is held for a few dozen instructions at a time, by the JS
-   thread once per delivery and by each runner once per task. With glibc's
-   default mutex, a thread that finds it taken sleeps in the kernel at once,
-   and the holder must then wake it: measured, half a futex system call per
-   task when runners work while JS delivers, and a third of the JS thread's
-   time. An adaptive mutex spins briefly first, which is all it takes. */
-static int env_mutex_init(uv_mutex_t *mu) {
-#if defined(__GLIBC__) && (defined(__USE_XOPEN2K8) || defined(__USE_UNIX98))
-  pthread_mutexattr_t attr;
-  int r = -1;
-  if (pthread_mutexattr_init(&attr) == 0) {
-    if (pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP) == 0)
-      r = pthread_mutex_init(mu, &attr);
-    pthread_mutexattr_destroy(&attr);
-  }
-  return r == 0 ? 0 : uv_mutex_init(mu);
-#else
-  return uv_mutex_init(mu);
-#endif
 }
 
 static void free_on_close(uv_handle_t *handle) {
@@ -170,8 +167,8 @@ static nt_env *env_create(napi_env env) {
   nt_list_init(&e->kept_signals);
   if (napi_get_uv_event_loop(env, &e->loop) != napi_ok) goto fail;
   if (make_js(e) != napi_ok) goto fail;
-  if (env_mutex_init(&e->mu) != 0) goto fail_ref;
-  if (uv_cond_init(&e->cond) != 0) goto fail_mu;
+  if (nt_mutex_init_adaptive(&e->mu) != 0) goto fail_ref;
+  if (nt_cond_init(&e->cond) != 0) goto fail_mu;
   if (uv_async_init(e->loop, &e->async, on_async) != 0) goto fail_cond;
   /* Only delivered, unsettled tasks keep the loop alive (see retain). */
   uv_unref((uv_handle_t *)&e->async);
@@ -179,8 +176,8 @@ static nt_env *env_create(napi_env env) {
       napi_add_async_cleanup_hook(env, on_teardown, e, &e->hook) != napi_ok) {
     /* Nothing was ever sent: close, and free in the close callback. */
     uv_close((uv_handle_t *)&e->async, free_on_close);
-    uv_cond_destroy(&e->cond);
-    uv_mutex_destroy(&e->mu);
+    nt_cond_destroy(&e->cond);
+    nt_mutex_destroy(&e->mu);
     napi_delete_reference(env, e->holder);
     napi_delete_reference(env, e->slots);
     napi_delete_reference(env, e->call_callback);
@@ -189,9 +186,9 @@ static nt_env *env_create(napi_env env) {
   return e;
 
 fail_cond:
-  uv_cond_destroy(&e->cond);
+  nt_cond_destroy(&e->cond);
 fail_mu:
-  uv_mutex_destroy(&e->mu);
+  nt_mutex_destroy(&e->mu);
 fail_ref:
   napi_delete_reference(env, e->holder);
   napi_delete_reference(env, e->slots);
@@ -206,22 +203,22 @@ nt_env *nt_env_get(napi_env env) {
   nt_link *l;
 
   if (e != NULL && e->env == env) return e->tearing_down ? NULL : e;
-  uv_once(&g_once, g_init);
+  nt_once(&g_once, g_init);
   e = NULL;
-  uv_mutex_lock(&g_mu);
+  nt_mutex_lock(&g_mu);
   for (l = g_envs.next; l != &g_envs; l = l->next) {
     if (NT_CONTAINER(l, nt_env, env_link)->env == env) {
       e = NT_CONTAINER(l, nt_env, env_link);
       break;
     }
   }
-  uv_mutex_unlock(&g_mu);
+  nt_mutex_unlock(&g_mu);
   if (e == NULL) {
     e = env_create(env);
     if (e == NULL) return NULL;
-    uv_mutex_lock(&g_mu);
+    nt_mutex_lock(&g_mu);
     nt_list_push(&g_envs, &e->env_link);
-    uv_mutex_unlock(&g_mu);
+    nt_mutex_unlock(&g_mu);
   }
   if (e->tearing_down) return NULL;
   t_cache = e;
@@ -231,7 +228,7 @@ nt_env *nt_env_get(napi_env env) {
 void nt_env_wake(nt_env *e) {
   /* mu held: teardown closes the handle under mu, so no send can race the
      close (uv_async_send on a closing handle is undefined). */
-  if (!e->async_closed) uv_async_send(&e->async);
+  if (!e->torn_down) uv_async_send(&e->async);
 }
 
 void nt_env_retain(nt_env *e) {
@@ -265,7 +262,7 @@ static void on_async(uv_async_t *handle) {
   nt_list_init(&done);
   nt_list_init(&calls);
   nt_list_init(&progress);
-  uv_mutex_lock(&e->mu);
+  nt_mutex_lock(&e->mu);
   nt_list_splice(&done, &e->done);
   for (l = e->calls.next; l != &e->calls; l = l->next)
     NT_CONTAINER(l, nt_call, link)->taken = true;
@@ -277,7 +274,7 @@ static void on_async(uv_async_t *handle) {
     x->progress_js = x->progress_head;
     x->progress_head = x->progress_tail = NULL;
   }
-  uv_mutex_unlock(&e->mu);
+  nt_mutex_unlock(&e->mu);
   nt_list_splice(&done, &e->settle);
 
   if (napi_get_reference_value(env, e->holder, &holder) == napi_ok &&
@@ -316,9 +313,9 @@ static void on_async(uv_async_t *handle) {
 static void maybe_finish(nt_env *e) {
   nt_link *l;
   if (e->runners != 0 || !e->async_close_done || e->live != 0) return;
-  uv_mutex_lock(&g_mu);
+  nt_mutex_lock(&g_mu);
   nt_list_remove(&e->env_link);
-  uv_mutex_unlock(&g_mu);
+  nt_mutex_unlock(&g_mu);
   if (t_cache == e) t_cache = NULL;
   /* Queues the addon has not released yet outlive the env as orphans:
      napi_task_queue_release frees them without touching the env. */
@@ -334,8 +331,8 @@ static void maybe_finish(nt_env *e) {
   napi_delete_reference(e->env, e->call_callback);
   free(e->free_slots);
   napi_remove_async_cleanup_hook(e->hook);
-  uv_cond_destroy(&e->cond);
-  uv_mutex_destroy(&e->mu);
+  nt_cond_destroy(&e->cond);
+  nt_mutex_destroy(&e->mu);
   free(e);
 }
 
@@ -361,22 +358,21 @@ static void on_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
   (void)handle;
   e->tearing_down = true;
   nt_list_init(&dead);
-  uv_mutex_lock(&e->mu);
+  nt_mutex_lock(&e->mu);
   atomic_store(&e->closing, true);
-  e->async_closed = true; /* no send after this point */
+  e->torn_down = true; /* no send after this point; runners drop */
   /* Wake call_js waiters and runners: they see `closing`. Requests not yet
      taken by the JS thread are answered napi_cancelled by their waiter. */
-  uv_cond_broadcast(&e->cond);
-  uv_mutex_unlock(&e->mu);
+  nt_cond_broadcast(&e->cond);
+  nt_mutex_unlock(&e->mu);
   uv_close((uv_handle_t *)&e->async, on_async_closed);
-  nt_runner_cancel_all(e);
 
   scoped = napi_open_handle_scope(e->env, &hs) == napi_ok;
   /* Every task that is not running now is dropped at once: built and never
      delivered, waiting, ready, done, settling. Each of them is in one of
      these lists; running ones are in none, and come back through their
      runner, which drops them (runner.c). */
-  uv_mutex_lock(&e->mu);
+  nt_mutex_lock(&e->mu);
   nt_list_splice(&dead, &e->built);
   for (l = e->queues.next; l != &e->queues; l = l->next)
     nt_list_splice(&dead,
@@ -386,7 +382,7 @@ static void on_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
   nt_list_splice(&dead, &e->done);
   nt_list_splice(&dead, &e->settle);
   nt_tasks_unlink_progress_locked(&dead);
-  uv_mutex_unlock(&e->mu);
+  nt_mutex_unlock(&e->mu);
   while ((l = nt_list_shift(&dead)) != NULL)
     nt_task_drop_all(NT_CONTAINER(l, struct napi_task__, link));
   if (scoped) napi_close_handle_scope(e->env, hs);

@@ -16,24 +16,17 @@
 #ifndef NAPI_TASK_INTERNAL_H_
 #define NAPI_TASK_INTERNAL_H_
 
-/* Strict C11 hides POSIX types that uv.h needs (pthread_rwlock_t, struct
-   addrinfo). Every .c file includes this header before any other. */
-#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L
-#endif
+/* Every .c file includes this header before any other: platform.h sets
+   the feature macros uv.h needs. Of libuv only what every runtime has is
+   used: uv_queue_work, uv_async_*, uv_close, uv_ref/unref, uv_hrtime and
+   the error table (docs/internals.md, "Where it runs"). */
+#include "platform.h"
 
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
 #include "napi_task.h"
-
-#if defined(__GNUC__) || defined(__clang__)
-#define NT_HIDDEN __attribute__((visibility("hidden")))
-#else
-#define NT_HIDDEN
-#endif
 
 /* Doubly linked intrusive list (circular, with a head node). */
 typedef struct nt_link {
@@ -197,13 +190,14 @@ struct nt_env {
   napi_env env;
   uv_loop_t *loop;
   unsigned max_runners;    /* libuv threadpool size */
+  bool main_thread;        /* the process's main thread, not a worker */
 
   /* Any thread: true from teardown on; perform polls it. */
   atomic_bool closing;
 
   /* Protected by mu. */
-  uv_mutex_t mu;
-  uv_cond_t cond;          /* call_js answers, abort and teardown */
+  nt_mutex mu;
+  nt_cond cond;          /* call_js answers, abort and teardown */
   nt_link backlog;         /* NT_READY tasks, FIFO */
   nt_link done;            /* NT_DONE tasks, in completion order */
   nt_link progress;        /* tasks with pending progress */
@@ -212,7 +206,8 @@ struct nt_env {
   unsigned busy;           /* runners inside a perform */
   unsigned left;           /* runners past runner_work, runner_done pending */
   uint64_t left_at;        /* uv_hrtime() when the last of them left */
-  bool async_closed;       /* closing: no uv_async_send after this */
+  bool torn_down;          /* teardown has begun: no uv_async_send after
+                              this, and runners drop what they finish */
 
   /* Loop (JS) thread only. */
   uv_async_t async;        /* wakes the loop for done / progress / calls */
@@ -287,7 +282,6 @@ NT_HIDDEN void nt_env_finish_if_idle(nt_env *e);      /* JS thread */
 /* runner.c */
 NT_HIDDEN void nt_runner_pump(nt_env *e);             /* JS thread */
 NT_HIDDEN void nt_runner_deliver(nt_env *e, napi_task t); /* JS thread */
-NT_HIDDEN void nt_runner_cancel_all(nt_env *e);       /* JS thread */
 NT_HIDDEN void nt_enqueue_locked(nt_env *e, napi_task t); /* mu held */
 NT_HIDDEN void nt_dequeue_locked(nt_env *e, napi_task t); /* mu held */
 

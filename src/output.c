@@ -102,16 +102,41 @@ void nt_output_drop(napi_task_output *out) {
   out->data_ = NULL;
 }
 
+/* libuv's name and description of a negative error code, as uv_err_name
+   and uv_strerror give them, from uv.h's own table at compile time: Bun
+   and Deno do not implement those two functions (docs/internals.md). An
+   unknown code reads as libuv's does: "Unknown system error -N". */
+static const char *uv_error_name(int uv_err, const char **desc) {
+  switch (uv_err) {
+#define NT_UV_ERROR(name, text) \
+  case UV_##name:               \
+    *desc = text;               \
+    return #name;
+    UV_ERRNO_MAP(NT_UV_ERROR)
+#undef NT_UV_ERROR
+    default:
+      *desc = NULL;
+      return NULL;
+  }
+}
+
 /* Node's system error: message "CODE: description, syscall 'path'", own
    properties errno, code, syscall and path, in that order (as fs). */
 static napi_value uv_error_to_js(napi_env env, const nt_err *e) {
-  const char *code = uv_err_name(e->uv_err);
-  const char *desc = uv_strerror(e->uv_err);
-  size_t n = strlen(code) + strlen(desc) + strlen(e->syscall) +
-             (e->path != NULL ? strlen(e->path) : 0) + 16;
-  char *msg = malloc(n);
+  char unknown[48];
+  const char *desc;
+  const char *code = uv_error_name(e->uv_err, &desc);
+  size_t n;
+  char *msg;
   napi_value err, v;
 
+  if (code == NULL) {
+    snprintf(unknown, sizeof(unknown), "Unknown system error %d", e->uv_err);
+    code = desc = unknown;
+  }
+  n = strlen(code) + strlen(desc) + strlen(e->syscall) +
+      (e->path != NULL ? strlen(e->path) : 0) + 16;
+  msg = malloc(n);
   if (msg == NULL) return NULL;
   if (e->path != NULL)
     snprintf(msg, n, "%s: %s, %s '%s'", code, desc, e->syscall, e->path);
@@ -149,7 +174,7 @@ static bool take_exception(napi_env env, napi_value *error) {
 
 static napi_status make_value(napi_env env, napi_task_output *out,
                               napi_value *value) {
-  void *data = out->data_;
+  void *data = out->data_, *bytes;
   napi_task_drop drop = out->drop_;
   napi_status s;
 
@@ -169,7 +194,7 @@ static napi_status make_value(napi_env env, napi_task_output *out,
       return s;
     case NAPI_TASK_OUT_BUFFER_:
       if (out->len_ == 0 || data == NULL) {
-        s = napi_create_buffer(env, 0, NULL, value);
+        s = napi_create_buffer(env, 0, &bytes, value);
         if (drop != NULL && data != NULL) drop(data);
         return s;
       }
@@ -177,7 +202,7 @@ static napi_status make_value(napi_env env, napi_task_output *out,
                                       (void *)(uintptr_t)drop, value);
       if (s == napi_ok) return s;
       /* The runtime refuses external buffers (or failed): copy. */
-      s = napi_create_buffer_copy(env, out->len_, data, NULL, value);
+      s = napi_create_buffer_copy(env, out->len_, data, &bytes, value);
       if (drop != NULL) drop(data);
       return s;
     default:

@@ -30,7 +30,6 @@ typedef struct nt_runner {
   /* Written by the runner's thread, read in runner_done (libuv orders the
      two). */
   unsigned ran;       /* tasks this runner ran */
-  bool left;          /* it left runner_work (counted in env->left) */
   bool out_of_budget; /* it stopped with work left, not on an empty backlog */
 } nt_runner;
 
@@ -83,19 +82,29 @@ static void runner_work(uv_work_t *req) {
   uint64_t start = uv_hrtime();
   nt_link *l;
 
-  uv_mutex_lock(&e->mu);
+  nt_mutex_lock(&e->mu);
   while (!atomic_load_explicit(&e->closing, memory_order_relaxed) &&
          (l = nt_list_shift(&e->backlog)) != NULL) {
     napi_task t = NT_CONTAINER(l, struct napi_task__, link);
     napi_task_output out;
     t->state = NT_RUNNING;
     e->busy++;
-    uv_mutex_unlock(&e->mu);
+    nt_mutex_unlock(&e->mu);
 
     /* perform owns t->data from here on; no lock is held while it runs. */
     out = t->perform((napi_task_ctx)t, t->data);
 
-    uv_mutex_lock(&e->mu);
+    nt_mutex_lock(&e->mu);
+    if (e->torn_down) {
+      /* The env was torn down while perform ran: nothing will take this
+         output to JS, and a runtime that does not wait for teardown (Bun,
+         Deno) may never run runner_done. Drop it here, on this thread
+         (drops may run on any thread), so exactly-once does not depend on
+         the loop coming back. */
+      nt_mutex_unlock(&e->mu);
+      nt_output_drop(&out);
+      nt_mutex_lock(&e->mu);
+    }
     e->busy--;
     t->output = out; /* replaces perform, data and drop (the union) */
     t->state = NT_DONE;
@@ -113,14 +122,14 @@ static void runner_work(uv_work_t *req) {
   }
   /* From here this runner takes no task, though runner_done has yet to run
      on the loop: pump must not count on it (env->left). */
-  r->left = true;
   e->left++;
   e->left_at = uv_hrtime();
-  uv_mutex_unlock(&e->mu);
+  nt_mutex_unlock(&e->mu);
 }
 
-/* Loop thread. status is UV_ECANCELED for a runner cancelled at teardown
-   before it started. */
+/* Loop thread. No runner is ever cancelled (uv_cancel is not in every
+   runtime): one that starts after teardown finds `closing` and takes no
+   task. */
 static void runner_done(uv_work_t *req, int status) {
   nt_runner *r = NT_CONTAINER(req, nt_runner, req);
   nt_env *e = r->env;
@@ -128,11 +137,9 @@ static void runner_done(uv_work_t *req, int status) {
   napi_handle_scope hs;
 
   (void)status;
-  if (r->left) { /* not for a runner cancelled before it started */
-    uv_mutex_lock(&e->mu);
-    e->left--;
-    uv_mutex_unlock(&e->mu);
-  }
+  nt_mutex_lock(&e->mu);
+  e->left--;
+  nt_mutex_unlock(&e->mu);
   e->long_tasks = r->out_of_budget && r->ran <= LONG_TASKS_MAX_RAN;
   nt_list_remove(&r->link);
   free(r);
@@ -143,10 +150,10 @@ static void runner_done(uv_work_t *req, int status) {
   }
   /* Teardown: what this runner finished is dropped without calling JS. */
   nt_list_init(&done);
-  uv_mutex_lock(&e->mu);
+  nt_mutex_lock(&e->mu);
   nt_list_splice(&done, &e->done);
   nt_tasks_unlink_progress_locked(&done);
-  uv_mutex_unlock(&e->mu);
+  nt_mutex_unlock(&e->mu);
   if (!nt_list_empty(&done)) {
     bool scoped = napi_open_handle_scope(e->env, &hs) == napi_ok;
     while ((l = nt_list_shift(&done)) != NULL)
@@ -196,7 +203,6 @@ static void submit(nt_env *e, pump_plan *p) {
     if (r == NULL) return; /* a later completion pumps again */
     r->env = e;
     r->ran = 0;
-    r->left = false;
     r->out_of_budget = false;
     if (uv_queue_work(e->loop, &r->req, runner_work, runner_done) != 0) {
       free(r);
@@ -212,26 +218,18 @@ static void submit(nt_env *e, pump_plan *p) {
 void nt_runner_pump(nt_env *e) {
   pump_plan p;
   if (e->tearing_down) return;
-  uv_mutex_lock(&e->mu);
+  nt_mutex_lock(&e->mu);
   plan_locked(e, &p);
-  uv_mutex_unlock(&e->mu);
+  nt_mutex_unlock(&e->mu);
   submit(e, &p);
 }
 
 void nt_runner_deliver(nt_env *e, napi_task t) {
   pump_plan p;
   /* One critical section per delivery: enqueue and plan together. */
-  uv_mutex_lock(&e->mu);
+  nt_mutex_lock(&e->mu);
   nt_enqueue_locked(e, t);
   plan_locked(e, &p);
-  uv_mutex_unlock(&e->mu);
+  nt_mutex_unlock(&e->mu);
   submit(e, &p);
-}
-
-void nt_runner_cancel_all(nt_env *e) {
-  nt_link *l;
-  /* uv_cancel succeeds only for requests no thread has picked up; their
-     runner_done then runs with UV_ECANCELED. The others finish normally. */
-  for (l = e->runner_reqs.next; l != &e->runner_reqs; l = l->next)
-    uv_cancel((uv_req_t *)&NT_CONTAINER(l, nt_runner, link)->req);
 }

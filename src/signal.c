@@ -76,14 +76,14 @@ static napi_value on_abort(napi_env env, napi_callback_info info) {
 static napi_status call_listener_method(napi_env env, napi_value signal,
                                         const char *method,
                                         napi_value listener) {
-  napi_value fn, argv[2];
+  napi_value fn, argv[2], returned;
   napi_status s;
   if ((s = napi_get_named_property(env, signal, method, &fn)) != napi_ok ||
       (s = napi_create_string_utf8(env, "abort", NAPI_AUTO_LENGTH,
                                    &argv[0])) != napi_ok)
     return s;
   argv[1] = listener;
-  return napi_call_function(env, signal, fn, 2, argv, NULL);
+  return napi_call_function(env, signal, fn, 2, argv, &returned);
 }
 
 napi_status nt_signal_attach(napi_task t, bool *already_aborted) {

@@ -342,9 +342,9 @@ static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
     nt_task_drop_data(t);
     t->state = NT_SETTLING;
     nt_list_push(&e->settle, &t->link);
-    uv_mutex_lock(&e->mu);
+    nt_mutex_lock(&e->mu);
     nt_env_wake(e);
-    uv_mutex_unlock(&e->mu);
+    nt_mutex_unlock(&e->mu);
     return napi_ok;
   }
   nt_runner_deliver(e, t);
@@ -388,7 +388,7 @@ napi_status napi_task_promise(napi_task task, napi_value *promise) {
    settles, and the task is freed. */
 void nt_task_settle(napi_task t, napi_value call_callback) {
   napi_env env = t->env->env;
-  napi_value value = NULL, error = NULL, recv, args[3];
+  napi_value value = NULL, error = NULL, recv, args[3], returned;
   napi_status s;
 
   t->state = NT_SETTLING;
@@ -426,7 +426,10 @@ void nt_task_settle(napi_task t, napi_value call_callback) {
     /* call_callback(slot, err, value) calls callback(err, value) as a
        plain function. An exception thrown by the user's callback is an
        uncaught exception, as with any Node callback. */
-    s = napi_make_callback(env, t->async, recv, call_callback, 3, args, NULL);
+    /* Deno writes *result even when it is NULL: every out-parameter
+       napi-task passes is a real one. */
+    s = napi_make_callback(env, t->async, recv, call_callback, 3, args,
+                           &returned);
     /* Only then surely taken: napi_pending_exception may also mean that
        JS could not run at all. Clearing it twice is harmless. */
     t->callback_taken = s == napi_ok;

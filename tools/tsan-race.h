@@ -9,21 +9,21 @@
 #ifndef NAPI_TASK_TSAN_RACE_H_
 #define NAPI_TASK_TSAN_RACE_H_
 
-#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L
-#endif
+/* The real lock functions first (platform.h has an include guard, so the
+   library's own include of it later is a no-op), then the macros that
+   replace their calls. */
+#include "../src/platform.h"
 #include <string.h>
-#include <uv.h>
 
-static inline void nt_canary_lock_(uv_mutex_t *m, const char *fn) {
-  if (strcmp(fn, "napi_task_progress") != 0) uv_mutex_lock(m);
+static inline void nt_canary_lock_(nt_mutex *m, const char *fn) {
+  if (strcmp(fn, "napi_task_progress") != 0) nt_mutex_lock(m);
 }
 
-static inline void nt_canary_unlock_(uv_mutex_t *m, const char *fn) {
-  if (strcmp(fn, "napi_task_progress") != 0) uv_mutex_unlock(m);
+static inline void nt_canary_unlock_(nt_mutex *m, const char *fn) {
+  if (strcmp(fn, "napi_task_progress") != 0) nt_mutex_unlock(m);
 }
 
-#define uv_mutex_lock(m) nt_canary_lock_((m), __func__)
-#define uv_mutex_unlock(m) nt_canary_unlock_((m), __func__)
+#define nt_mutex_lock(m) nt_canary_lock_((m), __func__)
+#define nt_mutex_unlock(m) nt_canary_unlock_((m), __func__)
 
 #endif

@@ -2,7 +2,6 @@
    exports.common: counts(), gate control. */
 #include "common.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 
 #define TR_LIVE 0x7a11ed01u
@@ -104,52 +103,52 @@ void set_fn(napi_env env, napi_value obj, const char *name, napi_callback cb) {
 }
 
 struct gate {
-  uv_mutex_t mu;
-  uv_cond_t cond;
+  nt_mutex mu;
+  nt_cond cond;
   long permits;
   int waiting;
 };
 
 #define GATES 16
 static gate gates[GATES];
-static uv_once_t gates_once = UV_ONCE_INIT;
+static nt_once_t gates_once = NT_ONCE_INIT;
 
 static void gates_init(void) {
   for (int i = 0; i < GATES; i++) {
-    uv_mutex_init(&gates[i].mu);
-    uv_cond_init(&gates[i].cond);
+    nt_mutex_init(&gates[i].mu);
+    nt_cond_init(&gates[i].cond);
   }
 }
 
 gate *gate_get(int id) {
-  uv_once(&gates_once, gates_init);
+  nt_once(&gates_once, gates_init);
   if (id < 0 || id >= GATES) abort();
   return &gates[id];
 }
 
 void gate_wait(gate *g) {
-  uv_mutex_lock(&g->mu);
+  nt_mutex_lock(&g->mu);
   g->waiting++;
-  uv_cond_broadcast(&g->cond);
-  while (g->permits == 0) uv_cond_wait(&g->cond, &g->mu);
+  nt_cond_broadcast(&g->cond);
+  while (g->permits == 0) nt_cond_wait(&g->cond, &g->mu);
   g->permits--;
   g->waiting--;
-  uv_cond_broadcast(&g->cond);
-  uv_mutex_unlock(&g->mu);
+  nt_cond_broadcast(&g->cond);
+  nt_mutex_unlock(&g->mu);
 }
 
 void gate_open(gate *g, int count) {
-  uv_mutex_lock(&g->mu);
+  nt_mutex_lock(&g->mu);
   g->permits += count;
-  uv_cond_broadcast(&g->cond);
-  uv_mutex_unlock(&g->mu);
+  nt_cond_broadcast(&g->cond);
+  nt_mutex_unlock(&g->mu);
 }
 
 int gate_waiting(gate *g) {
   int n;
-  uv_mutex_lock(&g->mu);
+  nt_mutex_lock(&g->mu);
   n = g->waiting;
-  uv_mutex_unlock(&g->mu);
+  nt_mutex_unlock(&g->mu);
   return n;
 }
 
@@ -190,9 +189,9 @@ static napi_value js_gate_drain(napi_env env, napi_callback_info info) {
   gate *g;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   g = gate_get((int)arg_double(env, argv[0]));
-  uv_mutex_lock(&g->mu);
+  nt_mutex_lock(&g->mu);
   g->permits = 0;
-  uv_mutex_unlock(&g->mu);
+  nt_mutex_unlock(&g->mu);
   return js_undefined(env);
 }
 

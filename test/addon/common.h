@@ -11,9 +11,10 @@
 #ifndef TEST_ADDON_COMMON_H_
 #define TEST_ADDON_COMMON_H_
 
-#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L
-#endif
+/* The library's own portability header: locks, once, thread-locals and
+   atomics that every runtime and compiler has (the test addon is held to
+   the same rules as the library). */
+#include "../../src/platform.h"
 
 #include <stdbool.h>
 #include <stdint.h>

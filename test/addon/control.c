@@ -8,7 +8,6 @@
    for counts, never for durations. */
 #include "common.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 
 #define LANES 8
@@ -31,10 +30,10 @@ static atomic_int order[ORDER_MAX];
 
 /* JS thread: status of the last napi-task call a scenario made. Workers
    have their own. */
-static _Thread_local napi_status last_status = napi_ok;
+static NT_THREAD_LOCAL napi_status last_status = napi_ok;
 /* JS thread: exports.control of this env, for the call_js handlers. Node
    deletes it with the env. */
-static _Thread_local napi_ref control_ref = NULL;
+static NT_THREAD_LOCAL napi_ref control_ref = NULL;
 
 static napi_value deliver(napi_env env, napi_task t, napi_value cb) {
   napi_valuetype type = napi_undefined;
@@ -150,7 +149,7 @@ static napi_task_output perform_job(napi_task_ctx ctx, void *data) {
   if (j.gate >= 0) gate_wait(gate_get(j.gate));
   if (j.spin) {
     atomic_fetch_add(&spinning, 1);
-    while (!napi_task_cancelled(ctx)) uv_sleep(1);
+    while (!napi_task_cancelled(ctx)) nt_sleep_ms(1);
     atomic_fetch_add(&cancelled_seen, 1);
     atomic_fetch_sub(&spinning, 1);
   }
@@ -351,7 +350,7 @@ static napi_task_output perform_ask(napi_task_ctx ctx, void *data) {
   atomic_fetch_add(&performs, 1);
   if (j.gate_before >= 0) gate_wait(gate_get(j.gate_before));
   if (j.wait_closing)
-    while (!napi_task_cancelled(ctx)) uv_sleep(1);
+    while (!napi_task_cancelled(ctx)) nt_sleep_ms(1);
   for (int i = 1; i <= j.progress; i++)
     napi_task_progress(ctx, napi_task_ok_int64(i));
   atomic_fetch_add(&asked, 1);
@@ -632,7 +631,7 @@ static napi_value wait_for(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "unknown counter");
     return NULL;
   }
-  while (atomic_load(c) < n && waited++ < limit) uv_sleep(1);
+  while (atomic_load(c) < n && waited++ < limit) nt_sleep_ms(1);
   CHECK(env, napi_get_boolean(env, atomic_load(c) >= n, &r));
   return r;
 }
@@ -646,7 +645,7 @@ static napi_value wait_gate(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   g = gate_get((int)arg_double(env, argv[0]));
   n = (int)arg_double(env, argv[1]);
-  while (gate_waiting(g) < n && waited++ < WAIT_LIMIT_MS) uv_sleep(1);
+  while (gate_waiting(g) < n && waited++ < WAIT_LIMIT_MS) nt_sleep_ms(1);
   CHECK(env, napi_get_boolean(env, gate_waiting(g) >= n, &r));
   return r;
 }

@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 /* Per thread: workers and the main thread call at once. */
-static _Thread_local napi_status last_status = napi_ok;
+static NT_THREAD_LOCAL napi_status last_status = napi_ok;
 
 /* Delivers t by callback when `cb` is a function, else returns a promise. */
 static napi_value deliver(napi_env env, napi_task t, napi_value cb) {
@@ -308,10 +308,10 @@ static napi_value gated(napi_env env, napi_callback_info info) {
 
 /* Where sleepers log that they ran (a file survives process.exit()). */
 static FILE *run_log;
-static uv_mutex_t run_log_mu;
-static uv_once_t run_log_once = UV_ONCE_INIT;
+static nt_mutex run_log_mu;
+static nt_once_t run_log_once = NT_ONCE_INIT;
 
-static void run_log_init(void) { uv_mutex_init(&run_log_mu); }
+static void run_log_init(void) { nt_mutex_init(&run_log_mu); }
 
 /* runLog(path): from now on every sleeper's perform appends a line. */
 static napi_value set_run_log(napi_env env, napi_callback_info info) {
@@ -320,11 +320,11 @@ static napi_value set_run_log(napi_env env, napi_callback_info info) {
   char path[1024];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   arg_string(env, argv[0], path, sizeof(path));
-  uv_once(&run_log_once, run_log_init);
-  uv_mutex_lock(&run_log_mu);
+  nt_once(&run_log_once, run_log_init);
+  nt_mutex_lock(&run_log_mu);
   if (run_log != NULL) fclose(run_log);
   run_log = fopen(path, "a");
-  uv_mutex_unlock(&run_log_mu);
+  nt_mutex_unlock(&run_log_mu);
   return js_undefined(env);
 }
 
@@ -332,14 +332,14 @@ static napi_task_output perform_sleep(napi_task_ctx ctx, void *data) {
   tracked *tr = data;
   double v = tr->value;
   (void)ctx;
-  uv_once(&run_log_once, run_log_init);
-  uv_mutex_lock(&run_log_mu);
+  nt_once(&run_log_once, run_log_init);
+  nt_mutex_lock(&run_log_mu);
   if (run_log != NULL) {
     fprintf(run_log, "ran %g\n", v);
     fflush(run_log);
   }
-  uv_mutex_unlock(&run_log_mu);
-  uv_sleep((unsigned)tr->arg);
+  nt_mutex_unlock(&run_log_mu);
+  nt_sleep_ms((unsigned)tr->arg);
   tr_consume(tr);
   return napi_task_ok_double(v);
 }

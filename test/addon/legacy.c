@@ -5,7 +5,6 @@
 #define NAPI_TASK_NO_DEPRECATION_WARNINGS /* this file calls them on purpose */
 #include "common.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 
 /* Scenario modes, shared by both APIs. */
@@ -25,7 +24,7 @@ enum {
 static atomic_int legacy_completes, both_seen, raw_completes, raw_status;
 static atomic_int watching;
 /* Per thread: workers and the main thread call at once. */
-static _Thread_local napi_status last_status = napi_ok; /* JS thread */
+static NT_THREAD_LOCAL napi_status last_status = napi_ok; /* JS thread */
 
 static void throw_failed(napi_env env, double n) {
   char msg[64];
@@ -315,7 +314,7 @@ static napi_task_output watch_perform(napi_task_ctx ctx, void *data) {
   free(data);
   atomic_fetch_add(&watching, 1);
   for (unsigned ms = 0; ms < w.budget_ms && !napi_task_cancelled(ctx); ms++)
-    uv_sleep(1);
+    nt_sleep_ms(1);
   atomic_fetch_sub(&watching, 1);
   gate_open(gate_get(GATE), w.permits);
   return napi_task_ok_undefined();

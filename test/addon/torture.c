@@ -13,7 +13,6 @@
  */
 #include "common.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 
 /* ------------------------------------------------------------------------ */
@@ -187,26 +186,26 @@ typedef struct cjs {
   struct cjs *next;
 } cjs;
 
-static uv_mutex_t graveyard_mu;
+static nt_mutex graveyard_mu;
 static cjs *graveyard;
-static uv_once_t graveyard_once = UV_ONCE_INIT;
-static void graveyard_init(void) { uv_mutex_init(&graveyard_mu); }
+static nt_once_t graveyard_once = NT_ONCE_INIT;
+static void graveyard_init(void) { nt_mutex_init(&graveyard_mu); }
 
 static void cjs_bury(cjs *c) {
-  uv_once(&graveyard_once, graveyard_init);
-  uv_mutex_lock(&graveyard_mu);
+  nt_once(&graveyard_once, graveyard_init);
+  nt_mutex_lock(&graveyard_mu);
   c->magic = CJS_DEAD;
   c->next = graveyard;
   graveyard = c;
-  uv_mutex_unlock(&graveyard_mu);
+  nt_mutex_unlock(&graveyard_mu);
 }
 
 static bool cjs_alive(cjs *c) {
   bool alive;
-  uv_once(&graveyard_once, graveyard_init);
-  uv_mutex_lock(&graveyard_mu);
+  nt_once(&graveyard_once, graveyard_init);
+  nt_mutex_lock(&graveyard_mu);
   alive = c->magic == CJS_LIVE;
-  uv_mutex_unlock(&graveyard_mu);
+  nt_mutex_unlock(&graveyard_mu);
   return alive;
 }
 
@@ -317,7 +316,7 @@ static napi_task_output perform_job(napi_task_ctx ctx, void *data) {
   }
   if (j.spin_us > 0) spin(ctx, j.spin_us);
   if (j.until_cancelled)
-    while (!napi_task_cancelled(ctx)) uv_sleep(1);
+    while (!napi_task_cancelled(ctx)) nt_sleep_ms(1);
   if (j.gate >= 0) gate_wait(gate_get(j.gate));
   if (napi_task_cancelled(ctx)) BUMP(sawCancel);
   BUMP(finished);
