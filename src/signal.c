@@ -86,6 +86,18 @@ static napi_status call_listener_method(napi_env env, napi_value signal,
   return napi_call_function(env, signal, fn, 2, argv, &returned);
 }
 
+/* Object.isFrozen(value); false when it cannot be told. */
+static bool is_frozen(napi_env env, napi_value value) {
+  napi_value global, object, fn, result;
+  bool frozen = false;
+  if (napi_get_global(env, &global) == napi_ok &&
+      napi_get_named_property(env, global, "Object", &object) == napi_ok &&
+      napi_get_named_property(env, object, "isFrozen", &fn) == napi_ok &&
+      napi_call_function(env, object, fn, 1, &value, &result) == napi_ok)
+    napi_get_value_bool(env, result, &frozen);
+  return frozen;
+}
+
 napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
   nt_env *e = t->env;
   napi_env env = e->env;
@@ -160,6 +172,14 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
          and throw it again. */
       if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
         napi_get_and_clear_last_exception(env, &exc);
+      if (!sig->stored && is_frozen(env, signal)) {
+        /* Node 24.19+ and 26.5+ make a signal's listener map at its first
+           addEventListener, which a frozen signal refuses. A frozen signal
+           can never abort either (abort() writes to it): the task runs,
+           listening to nothing. */
+        s = napi_ok;
+        goto fail;
+      }
       if (sig->stored &&
           (napi_delete_property(env, signal, k, &deleted) != napi_ok ||
            !deleted)) {

@@ -4,17 +4,26 @@
  *   hashFile(path, cb)    -> cb(err, Buffer)
  *
  * Errors are Node's own system errors (ENOENT from open, EISDIR from read),
- * made with napi_task_error_uv.
+ * made with napi_task_error_uv. The file is read with C's stdio, which
+ * every runtime and platform has (Bun's uv_fs_* abort the process).
  */
 
-/* uv.h and O_RDONLY need POSIX declarations, which -std=c11 hides. */
+/* uv.h needs POSIX declarations, which -std=c11 hides. */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
+#endif
 
-#include <fcntl.h>
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
+#include <uv.h> /* only for the UV_E* error codes: no libuv call */
+
+#ifdef _WIN32
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#endif
 
 #include <napi_task.h>
 
@@ -102,40 +111,78 @@ static void sha256_final(sha256 *s, unsigned char out[32]) {
   }
 }
 
+/* ---- reading a file, the same on every platform ---- */
+
+/* The negative libuv error code for a C library errno value, which is what
+   napi_task_error_uv takes: libuv's codes are the negated errno values on
+   POSIX, and numbers of its own on Windows. */
+static int uv_code(int err) {
+#ifdef _WIN32
+  switch (err) {
+    case ENOENT: return UV_ENOENT;
+    case EACCES: return UV_EACCES;
+    case EISDIR: return UV_EISDIR;
+    case ENOTDIR: return UV_ENOTDIR;
+    case EMFILE: return UV_EMFILE;
+    case ENAMETOOLONG: return UV_ENAMETOOLONG;
+    case EINVAL: return UV_EINVAL;
+    case ENOMEM: return UV_ENOMEM;
+    default: return UV_EIO;
+  }
+#else
+  return err > 0 ? -err : UV_EIO;
+#endif
+}
+
+/* fopen for a UTF-8 path (JS strings arrive as UTF-8; Windows' fopen would
+   read them in the ANSI code page). */
+static FILE *open_utf8(const char *path) {
+#ifdef _WIN32
+  wchar_t wide[32768];
+  if (MultiByteToWideChar(CP_UTF8, 0, path, -1, wide, 32768) == 0) {
+    errno = ENAMETOOLONG;
+    return NULL;
+  }
+  return _wfopen(wide, L"rb");
+#else
+  return fopen(path, "rb");
+#endif
+}
+
 /* ---- the task ---- */
 
-/* Threadpool. Consumes `data` (the path, from malloc). Synchronous uv_fs_*
-   calls (loop NULL) run right here and return negative libuv errors. */
+/* Threadpool. Consumes `data` (the path, from malloc). */
 static napi_task_output hash_file(napi_task_ctx ctx, void *data) {
   char *path = data;
   unsigned char *digest, buf[64 * 1024];
-  uv_buf_t iov = uv_buf_init((char *)buf, sizeof(buf));
-  uv_fs_t req;
   sha256 s;
   napi_task_output out;
-  int fd;
-  ssize_t n;
+  FILE *f;
+  size_t n;
+  int err = 0;
 
-  fd = uv_fs_open(NULL, &req, path, O_RDONLY, 0, NULL);
-  uv_fs_req_cleanup(&req);
-  if (fd < 0) {
-    out = napi_task_error_uv(fd, "open", path); /* copies path */
+  errno = 0;
+  f = open_utf8(path);
+  if (f == NULL) {
+    out = napi_task_error_uv(uv_code(errno), "open", path); /* copies path */
     free(path);
     return out;
   }
   sha256_init(&s);
-  while ((n = uv_fs_read(NULL, &req, fd, &iov, 1, -1, NULL)) > 0) {
-    uv_fs_req_cleanup(&req);
+  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
     if (napi_task_cancelled(ctx)) break; /* the output is dropped anyway */
-    sha256_update(&s, buf, (size_t)n);
+    sha256_update(&s, buf, n);
   }
-  uv_fs_req_cleanup(&req);
-  uv_fs_close(NULL, &req, fd, NULL);
-  uv_fs_req_cleanup(&req);
+  if (ferror(f)) err = uv_code(errno);
+  fclose(f);
+  /* A read error names the path too, as Node's fs does from 26.8 on:
+     "EISDIR: illegal operation on a directory, read '/tmp'". */
+  if (err != 0) {
+    out = napi_task_error_uv(err, "read", path);
+    free(path);
+    return out;
+  }
   free(path);
-  /* Node's fs reports read errors without the path: "EISDIR: illegal
-     operation on a directory, read". */
-  if (n < 0) return napi_task_error_uv((int)n, "read", NULL);
   digest = malloc(32);
   if (digest == NULL) return napi_task_error("ERR_OUT_OF_MEMORY", "no memory");
   sha256_final(&s, digest);
