@@ -91,7 +91,10 @@ static napi_status listen_exit(nt_env *e) {
    user code could have replaced: the callback is called as a plain
    function, callback(err, value). The fourth element says whether this is
    the main thread (worker_threads.isMainThread), or undefined where the
-   runtime cannot say (no process.getBuiltinModule before Node 20.16). */
+   runtime cannot say (no process.getBuiltinModule before Node 20.16). The
+   fifth, whether this is Deno, which runs async cleanup hooks with no
+   HandleScope while its napi_async_destroy makes a handle (env->
+   no_handles_at_teardown). */
 static const char env_js_src[] =
     "(() => {\n"
     "  'use strict'\n"
@@ -105,7 +108,9 @@ static const char env_js_src[] =
     "  const get = typeof process === 'object' && process !== null ?\n"
     "    process.getBuiltinModule : undefined\n"
     "  const wt = typeof get === 'function' ? get('worker_threads') : undefined\n"
-    "  return [holder, slots, napiTaskCallback, wt && wt.isMainThread]\n"
+    "  const deno = typeof process === 'object' && process !== null &&\n"
+    "    process.versions !== undefined && process.versions.deno !== undefined\n"
+    "  return [holder, slots, napiTaskCallback, wt && wt.isMainThread, deno]\n"
     "})()";
 
 /* Where JS cannot say, the main thread's env is the one that runs libuv's
@@ -132,6 +137,13 @@ static napi_status make_js(nt_env *e) {
       (s = napi_get_element(env, made, 2, &fn)) != napi_ok)
     return s;
   e->main_thread = is_main_thread(e, made);
+  {
+    napi_value v;
+    bool deno = false;
+    if (napi_get_element(env, made, 4, &v) == napi_ok)
+      napi_get_value_bool(env, v, &deno);
+    e->no_handles_at_teardown = deno;
+  }
   if ((s = napi_create_reference(env, holder, 1, &e->holder)) != napi_ok)
     return s;
   if ((s = napi_create_reference(env, slots, 1, &e->slots)) != napi_ok) {
@@ -325,7 +337,8 @@ static void maybe_finish(nt_env *e) {
     if (q->released) free(q);
   }
   nt_signal_free_kept(e);
-  if (e->batch != NULL) napi_async_destroy(e->env, e->batch);
+  if (e->batch != NULL && !nt_env_no_handles(e))
+    napi_async_destroy(e->env, e->batch);
   napi_delete_reference(e->env, e->holder);
   napi_delete_reference(e->env, e->slots);
   napi_delete_reference(e->env, e->call_callback);

@@ -191,6 +191,8 @@ struct nt_env {
   uv_loop_t *loop;
   unsigned max_runners;    /* libuv threadpool size */
   bool main_thread;        /* the process's main thread, not a worker */
+  bool no_handles_at_teardown; /* Deno: a teardown hook must not make a
+                              handle (it has no HandleScope there) */
 
   /* Any thread: true from teardown on; perform polls it. */
   atomic_bool closing;
@@ -278,6 +280,12 @@ NT_HIDDEN void nt_env_wake(nt_env *e);                /* mu held */
 NT_HIDDEN void nt_env_retain(nt_env *e);              /* JS thread */
 NT_HIDDEN void nt_fatal_exception(napi_env env);      /* JS thread */
 NT_HIDDEN void nt_env_finish_if_idle(nt_env *e);      /* JS thread */
+/* JS thread: true while tearing down on a runtime where no Node-API call
+   that makes a handle may run (napi_async_destroy on Deno). What such a
+   call would free then dies with the env. */
+static inline bool nt_env_no_handles(const nt_env *e) {
+  return e->tearing_down && e->no_handles_at_teardown;
+}
 
 /* runner.c */
 NT_HIDDEN void nt_runner_pump(nt_env *e);             /* JS thread */

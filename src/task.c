@@ -214,7 +214,8 @@ void nt_task_free(napi_task t) {
   if (t->callback != NT_NO_SLOT)
     nt_slot_release(e, t->callback, t->callback_taken);
   if (t->js_error != NT_NO_SLOT) nt_slot_release(e, t->js_error, false);
-  if (t->async != NULL) napi_async_destroy(env, t->async);
+  if (t->async != NULL && !nt_env_no_handles(e))
+    napi_async_destroy(env, t->async);
   if (t->queue != NULL) queue_unref(t->queue);
   if (t->retained && --e->outstanding == 0 && !e->tearing_down)
     uv_unref((uv_handle_t *)&e->async);

@@ -8,7 +8,7 @@
 // that ran the sweep is gone. (2) The library's own validation, value by
 // value: a TypeError with code ERR_INVALID_ARG_TYPE and the task's data
 // dropped exactly once.
-const t = require('tap')
+const t = require('./fixtures/tap')
 const fs = require('fs')
 const os = require('os')
 const path = require('path')

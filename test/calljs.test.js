@@ -3,7 +3,8 @@
 // back through data; a JS exception becomes the task's error unless
 // perform returns one; an abort or a dying env makes it return
 // napi_cancelled instead of hanging; fn runs in the task's async context.
-const t = require('tap')
+const t = require('./fixtures/tap')
+const { DENO_NO_TEARDOWN, NO_ASYNC_CONTEXT } = require('./fixtures/runtime')
 const checkBalanced = require('./fixtures/balanced')
 const bare = require('./fixtures/bare')
 const path = require('path')
@@ -149,7 +150,7 @@ t.test('call_js_after_progress: progress reported before asking is delivered bef
   balanced(t)
 })
 
-t.test('call_js_async_context: fn runs in the context of the delivery', async t => {
+t.test('call_js_async_context: fn runs in the context of the delivery', NO_ASYNC_CONTEXT, async t => {
   const als = new AsyncLocalStorage()
   const seen = []
   control.handlers.store = (q) => {
@@ -175,7 +176,7 @@ const inWorker = (source) => new Promise((resolve, reject) => {
   w.on('exit', resolve)
 })
 
-t.test('call_js_env_teardown_while_waiting: napi_cancelled, terminate does not hang', async t => {
+t.test('call_js_env_teardown_while_waiting: napi_cancelled, terminate does not hang', DENO_NO_TEARDOWN, async t => {
   // The worker's JS thread spins forever, so it never takes the request:
   // only teardown can answer it.
   common.gateDrain(GATE)
@@ -201,7 +202,7 @@ t.test('call_js_env_teardown_while_waiting: napi_cancelled, terminate does not h
   balanced(t)
 })
 
-t.test('call_js_env_teardown_before_asking: napi_cancelled at once', async t => {
+t.test('call_js_env_teardown_before_asking: napi_cancelled at once', DENO_NO_TEARDOWN, async t => {
   control.reset()
   await inWorker(`
     const { parentPort, workerData } = require('worker_threads')

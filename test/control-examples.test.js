@@ -1,7 +1,7 @@
 'use strict'
 // examples/primes and examples/ask_js, run as a user would: child
 // processes, asserting on their output and exit codes.
-const t = require('tap')
+const t = require('./fixtures/tap')
 const path = require('path')
 const { spawn } = require('child_process')
 const { Worker } = require('worker_threads')

@@ -1,7 +1,7 @@
 'use strict'
 // The control API's NULL arguments and misuse: a clear status, no
 // exception, no crash, and every datum consumed or dropped exactly once.
-const t = require('tap')
+const t = require('./fixtures/tap')
 const path = require('path')
 
 const addon = require(process.env.NAPI_TASK_TEST_ADDON ||

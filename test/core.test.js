@@ -1,12 +1,11 @@
 'use strict'
 // The core: building, the three deliveries, every output constructor,
 // errors, bad input, and exactly-once accounting of every data pointer.
-const t = require('tap')
+const t = require('./fixtures/tap')
+const { runtime, skipOn, NO_ASYNC_CONTEXT } = require('./fixtures/runtime')
 const checkBalanced = require('./fixtures/balanced')
 const fs = require('fs')
 const path = require('path')
-const v8 = require('v8')
-const vm = require('vm')
 const { AsyncLocalStorage, createHook } = require('async_hooks')
 const aliveAfterGc = require('./fixtures/alive')
 
@@ -14,8 +13,7 @@ const addon = require(process.env.NAPI_TASK_TEST_ADDON ||
   path.join(__dirname, '..', 'build', 'Release', 'test_addon.node'))
 const { core, common } = addon
 
-v8.setFlagsFromString('--expose-gc')
-const gc = vm.runInNewContext('gc')
+const { gc } = aliveAfterGc
 
 // napi_status values (js_native_api_types.h).
 const napi = { ok: 0, invalid_arg: 1, object_expected: 2, function_expected: 5 }
@@ -228,7 +226,12 @@ t.test('napi_task_error_uv: shaped exactly like fs errors', async t => {
   const ENOENT = expected.errno
   const { err } = await cb(core.output, 'errorUv', ENOENT, missing)
   t.equal(err.message, expected.message)
-  t.same(Object.keys(err), Object.keys(expected), 'same own enumerable keys, same order')
+  t.same(Object.keys(err), ['errno', 'code', 'syscall', 'path'], 'Node\'s fields, in its order')
+  if (runtime !== 'node') {
+    t.comment(`${runtime}: its own fs errors order their fields otherwise; napi-task keeps Node's order`)
+  } else {
+    t.same(Object.keys(err), Object.keys(expected), 'same own enumerable keys, same order')
+  }
   for (const k of ['errno', 'code', 'syscall', 'path']) {
     t.equal(err[k], expected[k], k)
   }
@@ -374,7 +377,7 @@ t.test('discard drops, never runs', async t => {
   t.equal(after.consumed - before.consumed, 0)
 })
 
-t.test('AsyncLocalStorage: the store at schedule time, in the callback and after await', async t => {
+t.test('AsyncLocalStorage: the store at schedule time, in the callback and after await', NO_ASYNC_CONTEXT, async t => {
   const als = new AsyncLocalStorage()
   const seen = await als.run({ id: 'cb' }, () => new Promise(resolve => {
     core.addOne(1, () => resolve(als.getStore()))
@@ -397,7 +400,7 @@ t.test('AsyncLocalStorage: the store at schedule time, in the callback and after
   await balanced(t)
 })
 
-t.test('AsyncLocalStorage: one callback shared by tasks scheduled in different stores', async t => {
+t.test('AsyncLocalStorage: one callback shared by tasks scheduled in different stores', NO_ASYNC_CONTEXT, async t => {
   // The same function serves tasks scheduled in different contexts: each
   // call sees the store of its own schedule call.
   const als = new AsyncLocalStorage()
@@ -415,7 +418,9 @@ t.test('AsyncLocalStorage: one callback shared by tasks scheduled in different s
   await balanced(t)
 })
 
-t.test('set_name: the async_hooks resource type; callback runs in its context', async t => {
+t.test('set_name: the async_hooks resource type; callback runs in its context', skipOn({
+  bun: 'async_hooks.createHook sees no resource of a native addon (napi_async_init makes none)'
+}), async t => {
   const types = new Map()
   const hook = createHook({
     init (id, type, triggerId) { types.set(id, type) }

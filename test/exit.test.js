@@ -6,7 +6,7 @@
 // on_progress or a call_js fn. The child is test/fixtures/torture/exit.js;
 // its counters come from the test addon's atexit handler, which runs after
 // Node has joined the threadpool (so they are final).
-const t = require('tap')
+const t = require('./fixtures/tap')
 const path = require('path')
 const { spawn } = require('child_process')
 

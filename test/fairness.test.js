@@ -9,7 +9,8 @@
 // - when a probe request, queued in libuv's FIFO right after the fs.stat,
 //   gets a thread (what the hand-off alone decides).
 // Both counted from the moment the requests were issued.
-const t = require('tap')
+const t = require('./fixtures/tap')
+const { runtime } = require('./fixtures/runtime')
 const checkBalanced = require('./fixtures/balanced')
 const fs = require('fs')
 const path = require('path')
@@ -67,14 +68,19 @@ t.test('fairness_fs_during_flood: fs waits for a few tasks, not the backlog', as
   t.equal(raw.finished, N, 'every raw work ran')
   t.ok(ours.atProbe <= 4 * POOL,
     `napi-task: the probe waited for ${ours.atProbe} tasks <= 4 x pool size`)
-  // libuv's FIFO: the probe runs after every raw work was taken.
-  const backlog = N - raw.issued - POOL
-  t.ok(raw.atProbe >= backlog,
-    `raw: the probe waited for ${raw.atProbe} >= ${backlog} tasks (the backlog)`)
   t.ok(ours.atStat <= N / 10,
     `napi-task: fs.stat called back after ${ours.atStat} tasks <= ${N / 10}`)
-  t.ok(raw.atStat >= backlog,
-    `raw: fs.stat called back after ${raw.atStat} >= ${backlog} tasks`)
+  // libuv's FIFO: the probe runs after every raw work was taken.
+  const backlog = N - raw.issued - POOL
+  if (runtime !== 'node') {
+    t.comment(`${runtime}: napi_create_async_work, fs and uv_queue_work do not share one FIFO ` +
+      'threadpool, so the raw control cannot show a backlog there')
+  } else {
+    t.ok(raw.atProbe >= backlog,
+      `raw: the probe waited for ${raw.atProbe} >= ${backlog} tasks (the backlog)`)
+    t.ok(raw.atStat >= backlog,
+      `raw: fs.stat called back after ${raw.atStat} >= ${backlog} tasks`)
+  }
   balanced(t)
 })
 

@@ -4,7 +4,7 @@
 // like builder tasks: each scenario runs through both APIs and the outcome
 // and the drop accounting are compared, and checked against exact values.
 // Then: the adapter, teardown, the deprecation macros, and the example.
-const t = require('tap')
+const t = require('./fixtures/tap')
 const fs = require('fs')
 const os = require('os')
 const path = require('path')

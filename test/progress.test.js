@@ -2,7 +2,8 @@
 // napi_task_set_progress + napi_task_progress: QUEUE delivers every value
 // in order, COALESCE a subsequence ending with the newest; all progress
 // before the task settles; dropped values dropped exactly once.
-const t = require('tap')
+const t = require('./fixtures/tap')
+const { NO_ASYNC_CONTEXT } = require('./fixtures/runtime')
 const checkBalanced = require('./fixtures/balanced')
 const path = require('path')
 const { AsyncLocalStorage } = require('async_hooks')
@@ -159,7 +160,7 @@ t.test('progress_pending_at_abort: values not yet delivered are dropped, not del
   t.equal(after.dropped - before.dropped, 3 + 1, 'the 3 strings and the output, once each')
 })
 
-t.test('progress_in_async_context: on_progress sees the store of the delivery', async t => {
+t.test('progress_in_async_context: on_progress sees the store of the delivery', NO_ASYNC_CONTEXT, async t => {
   const als = new AsyncLocalStorage()
   const seen = []
   const value = await als.run({ id: 'progress' }, () => control.run({

@@ -2,7 +2,8 @@
 // AbortSignal cancellation: aborted at delivery, while queued, while
 // running, after perform returned; the shared listener and its removal;
 // bad signals. Each scenario by callback and by promise, and balanced.
-const t = require('tap')
+const t = require('./fixtures/tap')
+const { runtime, skipOn } = require('./fixtures/runtime')
 const checkBalanced = require('./fixtures/balanced')
 const bare = require('./fixtures/bare')
 const path = require('path')
@@ -225,8 +226,12 @@ t.test('signal_shared_by_1000_tasks: one listener, no warning, removed after set
   for (let i = 0; i < 11; i++) ac3.signal.addEventListener('abort', () => {})
   await tick()
   await tick()
-  t.ok(warnings.some(w => w.name === 'MaxListenersExceededWarning'),
-    'control: 11 plain listeners raise the warning')
+  if (runtime !== 'node') {
+    t.comment(`${runtime}: EventTarget never raises MaxListenersExceededWarning, so the control cannot`)
+  } else {
+    t.ok(warnings.some(w => w.name === 'MaxListenersExceededWarning'),
+      'control: 11 plain listeners raise the warning')
+  }
 })
 
 t.test('signal_listener_stays_while_a_task_remains', async t => {
@@ -291,7 +296,9 @@ t.test('signal_add_listener_throws: the exception propagates, the signal stays u
   balanced(t)
 })
 
-t.test('signal_add_listener_seals_and_throws: later tasks on the signal still work', async t => {
+t.test('signal_add_listener_seals_and_throws: later tasks on the signal still work', skipOn({
+  deno: 'its EventTarget cannot take a listener on a non-extensible signal: delivery fails with its TypeError'
+}), async t => {
   control.reset()
   const ac = new AbortController()
   const boom = new Error('sealed and refused')
@@ -344,7 +351,9 @@ t.test('signal_remove_listener_throws: uncaught exception, the listener left beh
   balanced(t)
 })
 
-t.test('signal_not_extensible: sealed, frozen or non-extensible signals work', async t => {
+t.test('signal_not_extensible: sealed, frozen or non-extensible signals work', skipOn({
+  deno: 'its EventTarget cannot take a listener on a non-extensible signal: delivery fails with its TypeError'
+}), async t => {
   // Non-extensible before any task: no record can be stored on it, so each
   // task listens by itself.
   control.reset()

@@ -14,7 +14,7 @@
 // (NAPI_TASK_SANITIZE, set by tools/sanitize.js and tools/tsan.js) the
 // default is 100,000 and the RSS is not compared: ASan's quarantine and
 // TSan's shadow memory grow by design; LeakSanitizer checks leaks there.
-const t = require('tap')
+const t = require('./fixtures/tap')
 const path = require('path')
 const { spawn } = require('child_process')
 

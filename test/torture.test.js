@@ -10,7 +10,7 @@
 // TORTURE_SEED their first seed; a failing round prints its seed, and
 // `TORTURE_SEED=<seed> TORTURE_ROUNDS=1 npx tap test/torture.test.js`
 // replays it (up to thread timing).
-const t = require('tap')
+const t = require('./fixtures/tap')
 const checkBalanced = require('./fixtures/balanced')
 const path = require('path')
 const { Worker } = require('worker_threads')
