@@ -197,9 +197,11 @@ napi_task_output napi_task_error(const char *code, const char *fmt, ...)
 /* Any thread. The task fails with an error shaped like Node's own system
    errors: message "ENOENT: no such file or directory, open 'x'", and the
    properties `errno` (the negative libuv code), `code`, `syscall` and
-   `path`. `uv_err` is a negative libuv error code (e.g. UV_ENOENT, or the
-   result of a uv_fs_* call); `syscall` and `path` are copied; `path` may be
-   NULL (then the error has no path, and the message none either). */
+   `path`. `uv_err` is a negative libuv error code (e.g. UV_ENOENT; -errno
+   on POSIX); `syscall` and `path` are copied; `path` may be NULL (then the
+   error has no path, and the message none either). Names and messages come
+   from uv.h at compile time: no libuv call, so it works on every runtime.
+   An unknown code reads "Unknown system error -N", as libuv's does. */
 napi_task_output napi_task_error_uv(int uv_err, const char *syscall,
                                     const char *path);
 

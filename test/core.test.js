@@ -243,6 +243,22 @@ t.test('napi_task_error_uv: shaped exactly like fs errors', async t => {
   t.same(Object.keys(noPath.err), ['errno', 'code', 'syscall'])
   t.notOk('path' in noPath.err)
 
+  // Names and messages come from uv.h's table at compile time (Bun and
+  // Deno have no uv_err_name): every code libuv knows reads as Node's
+  // util.getSystemErrorName says, and an unknown one as libuv's does.
+  const { getSystemErrorMap } = require('util')
+  if (typeof getSystemErrorMap === 'function' && runtime === 'node') {
+    const wrong = []
+    for (const [errno, [name, text]] of getSystemErrorMap()) {
+      const r = await cb(core.output, 'errorUvNoPath', errno, '')
+      if (r.err.code !== name || r.err.message !== `${name}: ${text}, read`) wrong.push([errno, r.err.message])
+    }
+    t.same(wrong, [], `all ${getSystemErrorMap().size} libuv codes: Node's names and messages`)
+  }
+  const unknown = await cb(core.output, 'errorUvNoPath', -123456, '')
+  t.equal(unknown.err.message, 'Unknown system error -123456: Unknown system error -123456, read')
+  t.equal(unknown.err.code, 'Unknown system error -123456')
+
   const bad = await cb(core.output, 'errorUv', 2, 'x')
   t.equal(bad.err.code, 'ERR_INVALID_ARG_VALUE', 'a non-negative uv code is refused')
   t.equal(bad.err.message,
