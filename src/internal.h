@@ -311,6 +311,8 @@ NT_HIDDEN void nt_task_drop_data(napi_task t);
    env->progress, before they are dropped. */
 NT_HIDDEN void nt_tasks_unlink_progress_locked(nt_link *tasks);
 NT_HIDDEN void nt_deliver_progress(napi_task t, nt_progress_item *items);
+/* Any thread: drops and frees a list of progress items. */
+NT_HIDDEN void nt_progress_free(nt_progress_item *item);
 NT_HIDDEN void nt_run_call(nt_env *e, nt_call *c);    /* JS thread */
 NT_HIDDEN void nt_task_abort(napi_task t);            /* JS thread */
 

@@ -75,6 +75,27 @@ void nt_dequeue_locked(nt_env *e, napi_task t) {
   }
 }
 
+/* Threadpool, mu held; mu is released meanwhile. The env was torn down
+   while perform ran: nothing will take its output, or the progress it
+   left pending, to JS, and a runtime that does not run runner_done after
+   teardown (Bun, Deno) would never drop them. So they are dropped here, on
+   this thread (drops may run on any thread): exactly-once does not depend
+   on the loop coming back. The task goes on to env->done with an output
+   that owns nothing. */
+static void drop_after_teardown_locked(nt_env *e, napi_task t,
+                                       napi_task_output *out) {
+  nt_progress_item *pending = NULL;
+  if (t->x != NULL) {
+    pending = t->x->progress_head;
+    t->x->progress_head = t->x->progress_tail = NULL;
+    nt_list_remove(&t->x->progress_link);
+  }
+  nt_mutex_unlock(&e->mu);
+  nt_output_drop(out);
+  nt_progress_free(pending);
+  nt_mutex_lock(&e->mu);
+}
+
 /* Threadpool. */
 static void runner_work(uv_work_t *req) {
   nt_runner *r = NT_CONTAINER(req, nt_runner, req);
@@ -95,16 +116,7 @@ static void runner_work(uv_work_t *req) {
     out = t->perform((napi_task_ctx)t, t->data);
 
     nt_mutex_lock(&e->mu);
-    if (e->torn_down) {
-      /* The env was torn down while perform ran: nothing will take this
-         output to JS, and a runtime that does not wait for teardown (Bun,
-         Deno) may never run runner_done. Drop it here, on this thread
-         (drops may run on any thread), so exactly-once does not depend on
-         the loop coming back. */
-      nt_mutex_unlock(&e->mu);
-      nt_output_drop(&out);
-      nt_mutex_lock(&e->mu);
-    }
+    if (e->torn_down) drop_after_teardown_locked(e, t, &out);
     e->busy--;
     t->output = out; /* replaces perform, data and drop (the union) */
     t->state = NT_DONE;

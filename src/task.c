@@ -129,7 +129,7 @@ napi_status napi_task_set_queue(napi_task task, napi_task_queue queue) {
   return napi_ok;
 }
 
-static void free_progress(nt_progress_item *item) {
+void nt_progress_free(nt_progress_item *item) {
   while (item != NULL) {
     nt_progress_item *next = item->next;
     nt_output_drop(&item->value);
@@ -244,8 +244,8 @@ void nt_task_drop_all(napi_task t) {
   else
     nt_task_drop_data(t);
   if (t->x != NULL) {
-    free_progress(t->x->progress_head);
-    free_progress(t->x->progress_js);
+    nt_progress_free(t->x->progress_head);
+    nt_progress_free(t->x->progress_js);
     t->x->progress_head = t->x->progress_tail = t->x->progress_js = NULL;
   }
   /* A pending promise cannot be settled without JS; Node frees its

@@ -4,7 +4,7 @@
 // perform returns one; an abort or a dying env makes it return
 // napi_cancelled instead of hanging; fn runs in the task's async context.
 const t = require('./fixtures/tap')
-const { DENO_NO_TEARDOWN, NO_ASYNC_CONTEXT } = require('./fixtures/runtime')
+const { NO_ASYNC_CONTEXT, afterTeardown, skipOn } = require('./fixtures/runtime')
 const checkBalanced = require('./fixtures/balanced')
 const bare = require('./fixtures/bare')
 const path = require('path')
@@ -176,7 +176,9 @@ const inWorker = (source) => new Promise((resolve, reject) => {
   w.on('exit', resolve)
 })
 
-t.test('call_js_env_teardown_while_waiting: napi_cancelled, terminate does not hang', DENO_NO_TEARDOWN, async t => {
+t.test('call_js_env_teardown_while_waiting: napi_cancelled, terminate does not hang', skipOn({
+  deno: 'terminating a worker whose JS is running (here: spinning) runs no cleanup hook, so nothing can answer the waiting call_js'
+}), async t => {
   // The worker's JS thread spins forever, so it never takes the request:
   // only teardown can answer it.
   common.gateDrain(GATE)
@@ -195,6 +197,7 @@ t.test('call_js_env_teardown_while_waiting: napi_cancelled, terminate does not h
     }
     until()
   `)
+  await afterTeardown(() => control.counters().finished === 1)
   const c = control.counters()
   t.equal(c.asked, 1)
   t.equal(c.callStatus, napi.cancelled, 'call_js returned napi_cancelled')
@@ -202,7 +205,7 @@ t.test('call_js_env_teardown_while_waiting: napi_cancelled, terminate does not h
   balanced(t)
 })
 
-t.test('call_js_env_teardown_before_asking: napi_cancelled at once', DENO_NO_TEARDOWN, async t => {
+t.test('call_js_env_teardown_before_asking: napi_cancelled at once', async t => {
   control.reset()
   await inWorker(`
     const { parentPort, workerData } = require('worker_threads')
@@ -213,6 +216,7 @@ t.test('call_js_env_teardown_before_asking: napi_cancelled at once', DENO_NO_TEA
       ? parentPort.postMessage('running') : setImmediate(until)
     until()
   `)
+  await afterTeardown(() => control.counters().finished === 1)
   const c = control.counters()
   t.equal(c.callStatus, napi.cancelled, 'call_js returned napi_cancelled')
   t.equal(c.finished, 1)

@@ -2,7 +2,7 @@
 // worker_threads: tasks in several envs at once, and teardown of an env
 // with tasks built, queued, running and done.
 const t = require('./fixtures/tap')
-const { DENO_NO_TEARDOWN } = require('./fixtures/runtime')
+const { afterTeardown } = require('./fixtures/runtime')
 const checkBalanced = require('./fixtures/balanced')
 const bare = require('./fixtures/bare')
 const path = require('path')
@@ -15,6 +15,10 @@ const { core, common } = require(addonPath)
 const POOL = Number(process.env.UV_THREADPOOL_SIZE || 4)
 
 const balanced = (t, label) => checkBalanced(t, common.counts(), label)
+const ledgerBalanced = () => {
+  const c = common.counts()
+  return c.created === c.consumed + c.dropped
+}
 
 const runWorker = (source, workerData) => new Promise((resolve, reject) => {
   const w = new Worker(source, { eval: true, ...bare, workerData })
@@ -49,7 +53,7 @@ t.test('several workers and the main thread run tasks at once', async t => {
   balanced(t, 'after 4 workers')
 })
 
-t.test('terminate: no crash, balanced, waits only for running tasks', DENO_NO_TEARDOWN, async t => {
+t.test('terminate: no crash, balanced, waits only for running tasks', async t => {
   // Gate 0 holds the POOL running tasks; 500 more wait in the backlog, some
   // built and never delivered, some done and not yet settled.
   common.gateDrain(0)
@@ -75,6 +79,7 @@ t.test('terminate: no crash, balanced, waits only for running tasks', DENO_NO_TE
   setTimeout(() => common.gateOpen(0, 10000), 50)
   await terminated
   await exited
+  await afterTeardown(ledgerBalanced)
   const after = balanced(t, 'after terminate')
   // Each gated task that ran consumed its input: exactly the running ones.
   t.equal(after.consumed - before.consumed, POOL,
@@ -83,7 +88,7 @@ t.test('terminate: no crash, balanced, waits only for running tasks', DENO_NO_TE
   common.gateDrain(0)
 })
 
-t.test('terminate right after delivery, many times: balanced, no crash', DENO_NO_TEARDOWN, async t => {
+t.test('terminate right after delivery, many times: balanced, no crash', async t => {
   const source = `
     const { workerData, parentPort } = require('worker_threads')
     const { core } = require(workerData.addon)
@@ -97,6 +102,7 @@ t.test('terminate right after delivery, many times: balanced, no crash', DENO_NO
     await new Promise(resolve => w.once('message', resolve))
     await w.terminate()
   }
+  await afterTeardown(ledgerBalanced)
   balanced(t, 'after 20 rounds')
 })
 
