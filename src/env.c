@@ -113,15 +113,21 @@ static const char env_js_src[] =
     "  return [holder, slots, napiTaskCallback, wt && wt.isMainThread, deno]\n"
     "})()";
 
+/* made[i] as a boolean; false when it is not one. */
+static bool element_bool(napi_env env, napi_value made, uint32_t i,
+                         bool *value) {
+  napi_value v;
+  *value = false;
+  return napi_get_element(env, made, i, &v) == napi_ok &&
+         napi_get_value_bool(env, v, value) == napi_ok;
+}
+
 /* Where JS cannot say, the main thread's env is the one that runs libuv's
    default loop (in Node; Deno has no default loop, but it has
    process.getBuiltinModule). */
 static bool is_main_thread(nt_env *e, napi_value made) {
-  napi_value v;
-  bool main = false;
-  if (napi_get_element(e->env, made, 3, &v) == napi_ok &&
-      napi_get_value_bool(e->env, v, &main) == napi_ok)
-    return main;
+  bool main;
+  if (element_bool(e->env, made, 3, &main)) return main;
   return e->loop != NULL && e->loop == uv_default_loop();
 }
 
@@ -137,13 +143,7 @@ static napi_status make_js(nt_env *e) {
       (s = napi_get_element(env, made, 2, &fn)) != napi_ok)
     return s;
   e->main_thread = is_main_thread(e, made);
-  {
-    napi_value v;
-    bool deno = false;
-    if (napi_get_element(env, made, 4, &v) == napi_ok)
-      napi_get_value_bool(env, v, &deno);
-    e->no_handles_at_teardown = deno;
-  }
+  element_bool(env, made, 4, &e->no_handles_at_teardown);
   if ((s = napi_create_reference(env, holder, 1, &e->holder)) != napi_ok)
     return s;
   if ((s = napi_create_reference(env, slots, 1, &e->slots)) != napi_ok) {
