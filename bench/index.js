@@ -15,7 +15,8 @@
 //                      results/<date>-<commit>-quick.json.tmp, not committed)
 //   --pools=2,4        UV_THREADPOOL_SIZE values
 //   --peers=a,b        only these peers (ids in lib/peers.js)
-//   --n=100000         tasks per run (no-op and sum); piscina runs n/10
+//   --n=100000         tasks per run (no-op and sum); piscina runs n/10,
+//                      and the one-in-flight mode n/10 of that again
 //   --runs=5           measured rounds (after one warm-up round)
 //   --sum=1000         sum(n)'s n
 //   --no-throughput, --no-memory, --no-fairness, --no-build
@@ -53,7 +54,15 @@ const config = {
   sumN: num(args.sum, 1000),
   runs: num(args.runs, quick ? 3 : 5),
   slowDivisor: 10,
-  windows: [0, 64],
+  // Submission modes: 0 all at once, 64 in flight, and 1: one in flight,
+  // the next submitted when the last settled (an `await` loop; the common
+  // use). Mode 1 runs n / oneDivisor tasks: each is a whole round trip
+  // (a pool thread's wake-up, then the loop's: measured here ~10 us when
+  // both threads share a CPU, 60-80 us when each wake-up crosses to the
+  // other, idle, vCPU), and at n tasks it alone would take longer than
+  // the rest of the run.
+  windows: [0, 64, 1],
+  oneDivisor: 10,
   memoryN: quick ? 20000 : 100000,
   memorySlowDivisor: 5,
   fairness: { tasks: quick ? 200 : 2000, ms: 1, reps: quick ? 1 : 3 }
@@ -213,7 +222,8 @@ function main () {
         ],
         windows: config.windows,
         runs: config.runs,
-        slowDivisor: config.slowDivisor
+        slowDivisor: config.slowDivisor,
+        oneDivisor: config.oneDivisor
       }, env)
     }
     if (args.memory !== false) {

@@ -3,6 +3,11 @@
 // `window` in flight, and resolves with the elapsed ns and how many results
 // were wrong. The JS side is the same for every peer of a kind: one shared
 // callback (or one shared pair of promise reactions) for the whole run.
+//
+// Window 1 is one task in flight, the way most code uses a task: callback
+// peers submit the next task from the callback (the window code below does
+// exactly that), promise peers run an `await` loop (runAwait), as user
+// code would, rather than a chain of .then reactions.
 const { expected } = require('./peers')
 const { now } = require('./util')
 
@@ -62,6 +67,23 @@ function runPromise (inst, job, arg, n, window) {
   })
 }
 
+function runAwait (inst, job, arg, n) {
+  const start = inst.start
+  const want = expected(job, arg)
+  return (async () => {
+    let bad = 0
+    const t0 = now()
+    for (let i = 0; i < n; i++) {
+      try {
+        if (await start(job, arg) !== want) bad++
+      } catch {
+        bad++
+      }
+    }
+    return { ns: Number(now() - t0), bad }
+  })()
+}
+
 function runBatch (inst, job, arg, n, window) {
   return new Promise(resolve => {
     const t0 = now()
@@ -74,7 +96,9 @@ function runBatch (inst, job, arg, n, window) {
 function run (peer, inst, job, arg, n, window) {
   switch (peer.kind) {
     case 'callback': return runCallback(inst, job, arg, n, window)
-    case 'promise': return runPromise(inst, job, arg, n, window)
+    case 'promise': return window === 1
+      ? runAwait(inst, job, arg, n)
+      : runPromise(inst, job, arg, n, window)
     default: return runBatch(inst, job, arg, n, window)
   }
 }

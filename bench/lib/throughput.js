@@ -3,10 +3,12 @@
 // the parent through UV_THREADPOOL_SIZE before libuv starts its pool).
 //
 // For each job (noop, sum) and submission mode (all at once, a window of
-// 64): one warm-up run per peer, then `runs` rounds; each round runs every
-// peer once, starting from a different peer each round so no peer always
-// runs first. A full GC precedes every run, so a run pays for its own
-// garbage only. Reported: ns per task (median, min, max over the rounds).
+// 64, one in flight): one warm-up run per peer, then `runs` rounds; each
+// round runs every peer once, starting from a different peer each round so
+// no peer always runs first. A full GC precedes every run, so a run pays
+// for its own garbage only. Reported: ns per task (median, min, max over
+// the rounds). One in flight (window 1) runs n / oneDivisor tasks: each
+// task is a whole round trip, tens of microseconds.
 const peers = require('./peers')
 const { run } = require('./run')
 const { gc, median, log, childMain } = require('./util')
@@ -19,9 +21,10 @@ childMain(async config => {
   for (const job of config.jobs) {
     results[job.name] = {}
     for (const window of config.windows) {
-      const mode = window === 0 ? 'all' : 'window' + window
+      const mode = window === 0 ? 'all' : window === 1 ? 'one' : 'window' + window
       const cell = (results[job.name][mode] = {})
-      const nFor = p => p.slow ? Math.max(1, Math.round(job.n / config.slowDivisor)) : job.n
+      const jobN = window === 1 ? job.n / (config.oneDivisor || 1) : job.n
+      const nFor = p => Math.max(1, Math.round(p.slow ? jobN / config.slowDivisor : jobN))
       const once = async i => {
         const p = list[i]
         gc()
