@@ -261,7 +261,13 @@ void nt_fatal_exception(napi_env env) {
    turn is settled here inside one handle scope and one callback scope, so
    microtasks and process.nextTick run once per batch, not once per task. */
 static void on_async(uv_async_t *handle) {
-  nt_env *e = NT_CONTAINER(handle, nt_env, async);
+  nt_env_batch(NT_CONTAINER(handle, nt_env, async), 0);
+}
+
+/* Also called by runner_done for a runner that left without waking the
+   loop; `left` is how many runners to count out (env->left) in the batch's
+   critical section. */
+void nt_env_batch(nt_env *e, unsigned left) {
   napi_env env = e->env;
   nt_link done, calls, progress, *l;
   napi_handle_scope hs;
@@ -270,11 +276,19 @@ static void on_async(uv_async_t *handle) {
 
   /* Without a handle scope nothing can be settled: leave the work where it
      is for the next turn (or for teardown, which drops it). */
-  if (napi_open_handle_scope(env, &hs) != napi_ok) return;
+  if (napi_open_handle_scope(env, &hs) != napi_ok) {
+    if (left > 0) {
+      nt_mutex_lock(&e->mu);
+      e->left -= left;
+      nt_mutex_unlock(&e->mu);
+    }
+    return;
+  }
   nt_list_init(&done);
   nt_list_init(&calls);
   nt_list_init(&progress);
   nt_mutex_lock(&e->mu);
+  e->left -= left;
   nt_list_splice(&done, &e->done);
   for (l = e->calls.next; l != &e->calls; l = l->next)
     NT_CONTAINER(l, nt_call, link)->taken = true;
@@ -343,6 +357,7 @@ static void maybe_finish(nt_env *e) {
   napi_delete_reference(e->env, e->slots);
   napi_delete_reference(e->env, e->call_callback);
   free(e->free_slots);
+  free(e->spare_runner);
   napi_remove_async_cleanup_hook(e->hook);
   nt_cond_destroy(&e->cond);
   nt_mutex_destroy(&e->mu);

@@ -231,6 +231,7 @@ struct nt_env {
   uint32_t slot_count;     /* indexes handed out so far; the stack has room
                               for all of them */
   nt_link runner_reqs;     /* runner requests in flight */
+  void *spare_runner;      /* a finished runner's record, for the next */
   napi_ref holder;         /* prototype-less object: the batch's async
                               resource; caches the default name (element 0),
                               the signal key, the call_js trampoline */
@@ -278,6 +279,7 @@ NT_HIDDEN bool nt_output_to_js(napi_env env, napi_task_output *out,
 NT_HIDDEN nt_env *nt_env_get(napi_env env);           /* JS thread */
 NT_HIDDEN void nt_env_wake(nt_env *e);                /* mu held */
 NT_HIDDEN void nt_env_retain(nt_env *e);              /* JS thread */
+NT_HIDDEN void nt_env_batch(nt_env *e, unsigned left); /* JS thread */
 NT_HIDDEN void nt_fatal_exception(napi_env env);      /* JS thread */
 NT_HIDDEN void nt_env_finish_if_idle(nt_env *e);      /* JS thread */
 /* JS thread: true while tearing down on a runtime where no Node-API call
