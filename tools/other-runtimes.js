@@ -35,7 +35,9 @@ const EXAMPLES = [
   ['ask_js', [], null],
   ['legacy_task', [], null],
   ['primes', ['2000000'], '148933 primes below 2000000\n'],
-  ['hash_file', [path.join(root, 'package.json')], null]
+  ['hash_file', [path.join(root, 'package.json')], null],
+  ['cpp_plain', [], null],
+  ['cpp_naa', [], null]
 ]
 
 // Bun's threadpool has one thread per CPU, whatever UV_THREADPOOL_SIZE

@@ -24,10 +24,10 @@ const fs = require('fs')
 const path = require('path')
 
 const root = path.resolve(__dirname, '..')
-// Only test/addon is linked, never test/ itself: tap's default include
-// (**/test/**) would otherwise find the suite a second time through the
-// link and run it from the staging directory.
-const LINKED = ['src', 'include', 'test/addon', 'examples', 'tools']
+// Only the test addons' sources are linked, never test/ itself: tap's
+// default include (**/test/**) would otherwise find the suite a second
+// time through the link and run it from the staging directory.
+const LINKED = ['src', 'include', 'test/addon', 'test/addon_cpp', 'examples', 'tools']
 
 const log = msg => console.error(`sanitize: ${msg}`)
 const die = msg => {
@@ -73,10 +73,16 @@ function stage (dir, bindingGyp) {
   }
 }
 
-// configure + build with extra flags. Make re-checks every object against
+// configure + build with extra flags, for C (CFLAGS) and C++ (CXXFLAGS:
+// the C++ test addon and examples). Make re-checks every object against
 // its recorded command line, so a change of flags rebuilds what it must.
 function build (dir, { cflags, ldflags }) {
-  const env = { ...process.env, CFLAGS: cflags.join(' '), LDFLAGS: ldflags.join(' ') }
+  const env = {
+    ...process.env,
+    CFLAGS: cflags.join(' '),
+    CXXFLAGS: cflags.join(' '),
+    LDFLAGS: ldflags.join(' ')
+  }
   for (const step of ['configure', 'build']) {
     const r = spawnSync(process.execPath, [path.join(root, 'tools', 'gyp.js'), step],
       { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
