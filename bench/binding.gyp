@@ -37,5 +37,11 @@
       # See lib/napi_task.gyp: the library's own target, included.
       'dependencies': ['lib/napi_task.gyp:napi_task'],
     },
+    {
+      # The C++ builder, include/napi_task.hpp, over the same library.
+      'target_name': 'bench_napi_task_cpp',
+      'sources': ['src/task_cpp.cc'],
+      'dependencies': ['lib/napi_task.gyp:napi_task'],
+    },
   ],
 }

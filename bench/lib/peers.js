@@ -134,7 +134,8 @@ const all = [
   callbackPeer('task-cb', 'napi-task, callback', 'bench_napi_task'),
   promisePeer('task-p', 'napi-task, promise', 'bench_napi_task'),
   callbackPeer('task-q', 'napi-task, queue (cap 1), callback',
-    'bench_napi_task', 'Queue')
+    'bench_napi_task', 'Queue'),
+  callbackPeer('task-cpp', 'napi-task C++ builder, callback', 'bench_napi_task_cpp')
 ]
 
 function byId (id) {

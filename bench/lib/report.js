@@ -184,6 +184,12 @@ function targets (results) {
     pools.map(p => x(r(p, 'noop', 'one', 'task-cb', 'raw-cb'))), v => v <= 1)
   add('no-op one in flight, promise vs raw promise', '≤ 1.00x',
     pools.map(p => x(r(p, 'noop', 'one', 'task-p', 'raw-p'))), v => v <= 1)
+  // The C++ builder (issue 14) over the same library: its per-task cost
+  // within 10% of the C builder's, in every mode.
+  for (const mode of ['all', 'window64', 'one']) {
+    add(`no-op ${MODE_LABEL[mode]}, C++ builder vs C builder (callback)`, '≤ 1.10x',
+      pools.map(p => x(r(p, 'noop', mode, 'task-cpp', 'task-cb'))), v => v <= 1.1)
+  }
   for (const id of ['task-cb', 'task-p', 'task-q']) {
     add(`memory per in-flight task, ${id}`, '≤ 300 B', pools.map(p => {
       const m = results.memory[p] && results.memory[p][id]
