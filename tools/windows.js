@@ -374,81 +374,6 @@ function addOneScript () {
 }
 const ADD_ONE_OUT = 'callback: 41 + 1 = 42\npromise: 1.5 + 1 = 2.5\n'
 
-// test/worker.test.js, "terminate: no crash, balanced, waits only for
-// running tasks": a worker fills the pool with POOL tasks blocked on gate
-// 0, queues 500 more behind them and builds 10 it never delivers, then is
-// terminated. Teardown must wait for the running ones (the gate opens
-// 50 ms into the terminate), run none of the backlog, and drop the rest
-// exactly once. On Windows this is SRWLOCK + CONDITION_VARIABLE + InitOnce
-// under real contention, which nothing else here exercises.
-const POOL = 4
-const WORKER_JS = `'use strict'
-// Written by tools/windows.js: a worker terminated with tasks running,
-// queued and built (test/worker.test.js), on the cross-built test addon.
-const { Worker } = require('worker_threads')
-const path = require('path')
-
-const POOL = ${POOL}
-const addon = path.join(__dirname, 'test_addon.node')
-const { common } = require(addon)
-
-const fail = msg => {
-  console.log(\`worker terminate: FAIL: \${msg}\`)
-  process.exit(1)
-}
-// Bounds every wait: a teardown that never finishes must fail the run,
-// not hang it. (Should process.exit() itself then hang on the stuck
-// worker, wineNode's own time limit ends node.exe.) The timer is cleared,
-// not unref'd: an unref'd one would let an emptied loop exit silently
-// instead of failing.
-const within = (ms, what, p) => {
-  let timer
-  const late = new Promise((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(\`\${what} took over \${ms} ms\`)), ms)
-  })
-  return Promise.race([p, late]).finally(() => clearTimeout(timer))
-}
-
-async function main () {
-  common.gateDrain(0)
-  const before = common.counts()
-  const source = \`
-    const { parentPort, workerData } = require('worker_threads')
-    const { core, common } = require(workerData.addon)
-    core.leakBuilt(10)
-    for (let i = 0; i < workerData.pool; i++) core.gated(0, i, () => {})
-    for (let i = 0; i < 250; i++) core.gated(0, i, () => {})
-    for (let i = 0; i < 250; i++) core.gated(0, i).then(() => {})
-    const wait = () => common.gateWaiting(0) === workerData.pool
-      ? parentPort.postMessage('filled') : setTimeout(wait, 1)
-    wait()
-  \`
-  const w = new Worker(source, { eval: true, workerData: { addon, pool: POOL } })
-  w.on('error', e => fail(\`the worker threw: \${e && e.stack}\`))
-  await within(60000, 'filling the pool', new Promise(resolve => w.once('message', resolve)))
-  const waiting = common.gateWaiting(0)
-  if (waiting !== POOL) fail(\`\${waiting} tasks wait on the gate, not \${POOL}\`)
-  const exited = new Promise(resolve => w.once('exit', resolve))
-  const terminated = w.terminate()
-  setTimeout(() => common.gateOpen(0, 10000), 50)
-  await within(30000, 'worker.terminate()', terminated)
-  await within(30000, "the worker's exit event", exited)
-  const after = common.counts()
-  const d = k => after[k] - before[k]
-  const line = \`created \${d('created')} = consumed \${d('consumed')} + dropped \${d('dropped')}, twice \${after.twice}\`
-  if (after.twice !== 0) fail(\`a datum consumed or dropped twice: \${line}\`)
-  if (after.created !== after.consumed + after.dropped) fail(\`unbalanced: \${line}\`)
-  if (d('consumed') !== POOL || d('dropped') !== 510) {
-    fail(\`expected only the \${POOL} running tasks to run and 510 dropped: \${line}\`)
-  }
-  common.gateDrain(0)
-  console.log(\`worker terminate: pass: \${line}\`)
-}
-
-main().catch(e => fail(e.message))
-`
-const WORKER_OUT = `worker terminate: pass: created ${POOL + 510} = consumed ${POOL} + dropped 510, twice 0\n`
-
 // examples/hash_file: a digest (checked against crypto in node.exe, and
 // against the expected line computed here on Linux) and a missing file,
 // which must be Node's ENOENT system error: on Windows the errno to libuv
@@ -568,7 +493,9 @@ function wineNodeExe (wine, nodeExe, version) {
 // runner and coverage need child processes and pipes, and a pipe is EBADF
 // here), so they take tap's API from test/fixtures/mini-tap.js
 // (NAPI_TASK_MINI_TAP=1); their last line says "N passed, N failed".
-// examples.test.js is left out: it starts the examples as child processes
+// worker.test.js is the worker termination (tasks running, a backlog,
+// tasks never delivered; exactly once) that used to be a script of its own
+// here. examples.test.js is left out: it starts the examples as child processes
 // and compares with Linux paths; the three runs above cover the examples.
 const TEST_FILES = ['core', 'signal', 'progress', 'queue', 'calljs', 'control',
   'worker', 'fairness', 'torture']
@@ -630,11 +557,9 @@ async function main () {
   }
 
   fs.writeFileSync(path.join(out, 'add_one.js'), addOneScript())
-  fs.writeFileSync(path.join(out, 'worker_terminate.js'), WORKER_JS)
   fs.writeFileSync(path.join(out, 'hash_file.js'), HASH_JS)
   const runs = [
     ['add_one', 'add_one.js', ADD_ONE_OUT],
-    ['worker_terminate', 'worker_terminate.js', WORKER_OUT],
     ['hash_file', 'hash_file.js', hashData()]
   ]
   const failures = []
