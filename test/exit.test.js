@@ -52,7 +52,10 @@ const run = (scenario, hangMs = HANG_MS) => new Promise(resolve => {
 const check = (t, r, label, todo) => {
   const o = todo ? { todo } : {}
   t.notOk(r.hung, `${label}: the process exits (not killed ${r.hangMs} ms after its exit call)`, o)
-  t.equal(r.code, 0, `${label}: exit code 0`, o)
+  // On a failure the child's stderr says why (a sanitizer report, an
+  // uncaught exception).
+  t.equal(r.code, 0, `${label}: exit code 0`,
+    r.code === 0 ? o : { ...o, signal: r.signal, stderr: r.stderr.slice(-6000) })
   t.ok(r.exit && r.atExit, `${label}: both counter lines printed`,
     r.exit && r.atExit ? o : { ...o, stderr: r.stderr.slice(-3000) })
   if (!r.exit || !r.atExit) return

@@ -149,6 +149,36 @@ function expect (label, r, { fails, report }) {
   log(`canary ok: ${label}`)
 }
 
+// tools/lsan-dtls.c, built as its module and its program in dir; runs
+// the program with env (and the leak check on, whatever the scope), and
+// once more without intercept_tls_get_addr=0 to say whether this
+// toolchain has the bug the option avoids.
+function dtlsCanary (dir, env) {
+  const src = path.join(root, 'tools', 'lsan-dtls.c')
+  const so = path.join(dir, 'lsan-dtls.so')
+  const exe = path.join(dir, 'lsan-dtls')
+  for (const args of [['-shared', '-fPIC', '-DLSAN_DTLS_MODULE', '-o', so, src],
+    ['-fsanitize=address', '-g', '-O1', '-o', exe, src, '-ldl', '-lpthread']]) {
+    const r = spawnSync('gcc', args, { encoding: 'utf8' })
+    if (r.status !== 0) {
+      process.stderr.write(r.stderr)
+      die('could not build tools/lsan-dtls.c')
+    }
+  }
+  const run = e => spawnSync(exe, [so], {
+    env: { ...e, NAPI_TASK_LSAN_SCOPE: '' }, encoding: 'utf8', timeout: 60000
+  })
+  expect('dynamic TLS of live threads does not crash the leak check', run(env), { fails: false })
+  const without = run({
+    ...env,
+    ASAN_OPTIONS: env.ASAN_OPTIONS.split(':').filter(o => !o.startsWith('intercept_tls_get_addr=')).join(':')
+  })
+  log(without.status === 0
+    ? 'this toolchain\'s leak check also survives without intercept_tls_get_addr=0'
+    : `without intercept_tls_get_addr=0 the leak check fails here (exit ${without.status}: ` +
+      `${(without.stderr.match(/Tracer caught signal \d+|LeakSanitizer has encountered a fatal error/) || ['no report'])[0]})`)
+}
+
 // tools/lsan-scope.c as a shared object: leak checks only in processes
 // that loaded something built here (see the file for why).
 function lsanScope (dir) {
@@ -174,7 +204,11 @@ function sanitizerEnv (extra = {}) {
       'detect_leaks=1',
       'allocator_may_return_null=0',
       // Keep node's own SIGSEGV handling (V8's wasm trap handler) working.
-      'allow_user_segv_handler=1'
+      'allow_user_segv_handler=1',
+      // gcc <= 13's __tls_get_addr interceptor misreads some dynamic TLS
+      // blocks (our addons' thread-locals) and LeakSanitizer's tracer then
+      // crashes at exit: tools/lsan-dtls.c, checked below.
+      'intercept_tls_get_addr=0'
     ].join(':'),
     LSAN_OPTIONS: [
       `suppressions=${path.join(root, 'tools', 'lsan.supp')}`,
@@ -225,6 +259,7 @@ function main () {
       fails: true,
       report: [/runtime error: signed integer overflow/]
     })
+    dtlsCanary(cdir, env)
   }
 
   const tapPkg = require.resolve('tap/package.json')
