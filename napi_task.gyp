@@ -17,6 +17,7 @@
       'target_name': 'napi_task',
       'type': 'static_library',
       'sources': [
+        'src/alloc.c',
         'src/control.c',
         'src/env.c',
         'src/errors.c',

@@ -277,7 +277,17 @@ napi_status napi_task_set_queue(napi_task task, napi_task_queue queue);
    A perform error output, an exception thrown by complete, and an abort
    all reach the callback's `err` / the rejection; never an uncaught
    exception. An exception thrown by the callback itself is an uncaught
-   exception, as with any Node callback. */
+   exception, as with any Node callback.
+
+   When the threadpool cannot be given work at all (no memory for a
+   runner, or uv_queue_work refuses) and none of the env's runners is
+   live, the tasks ready to run do not wait for ever: each settles with a
+   system error (code 'ENOMEM', syscall 'malloc'; or uv_queue_work's
+   error, syscall 'uv_queue_work'), its data dropped, perform never run.
+   When an output cannot be made into a JS value because a Node-API call
+   failed, the task settles with an Error of code 'ERR_NAPI_TASK_OUTPUT'.
+   These happen only when Node-API, libuv or the allocator fail; npm run
+   test:faults makes them fail (docs/reliability.md). */
 
 /* Node-style delivery: callback(err, value) with err === null on success
    and value === undefined on failure; always exactly two arguments, as a

@@ -64,7 +64,7 @@ napi_status napi_task_progress(napi_task_ctx ctx, napi_task_output value) {
     nt_output_drop(&value);
     return napi_ok;
   }
-  item = malloc(sizeof(*item));
+  item = nt_malloc(sizeof(*item));
   if (item == NULL) {
     nt_output_drop(&value);
     return napi_generic_failure;
@@ -133,12 +133,11 @@ void nt_deliver_progress(napi_task t, nt_progress_item *items) {
    task's async context. argv[0] is an external holding the request. */
 static napi_value call_trampoline(napi_env env, napi_callback_info info) {
   size_t argc = 1;
-  napi_value argv[1], exc, none;
+  napi_value argv[1], exc, none = NULL; /* NULL: undefined to JS */
   nt_call *c;
   nt_env *e;
   napi_task t;
   napi_status status;
-  bool pending = false;
 
   if (napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&e) !=
           napi_ok ||
@@ -151,8 +150,7 @@ static napi_value call_trampoline(napi_env env, napi_callback_info info) {
      of it (env.c, on_exit). */
   if (e->current_call != c) return NULL;
   c->status = status;
-  if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
-      napi_get_and_clear_last_exception(env, &exc) == napi_ok) {
+  if (nt_take_exception(env, &exc)) {
     c->status = napi_pending_exception;
     /* The first exception becomes the task's error. It is kept in the
        env's slots store, which, unlike a reference at Node-API 8, also
@@ -252,7 +250,7 @@ napi_status napi_task_queue_create(napi_env env, uint32_t max_running,
   if (env == NULL || result == NULL || max_running == 0)
     return napi_invalid_arg;
   e = nt_env_get(env);
-  if (e == NULL || (q = calloc(1, sizeof(*q))) == NULL)
+  if (e == NULL || (q = nt_calloc(1, sizeof(*q))) == NULL)
     return napi_generic_failure;
   q->env = e;
   q->max_running = max_running;

@@ -162,7 +162,7 @@ static void free_on_close(uv_handle_t *handle) {
 }
 
 static nt_env *env_create(napi_env env) {
-  nt_env *e = calloc(1, sizeof(*e));
+  nt_env *e = nt_calloc(1, sizeof(*e));
 
   if (e == NULL) return NULL;
   e->env = env;
@@ -184,18 +184,28 @@ static nt_env *env_create(napi_env env) {
   if (uv_async_init(e->loop, &e->async, on_async) != 0) goto fail_cond;
   /* Only delivered, unsettled tasks keep the loop alive (see retain). */
   uv_unref((uv_handle_t *)&e->async);
-  if (listen_exit(e) != napi_ok ||
-      napi_add_async_cleanup_hook(env, on_teardown, e, &e->hook) != napi_ok) {
-    /* Nothing was ever sent: close, and free in the close callback. */
-    uv_close((uv_handle_t *)&e->async, free_on_close);
-    nt_cond_destroy(&e->cond);
-    nt_mutex_destroy(&e->mu);
-    napi_delete_reference(env, e->holder);
-    napi_delete_reference(env, e->slots);
-    napi_delete_reference(env, e->call_callback);
-    return NULL;
+  /* The hook first, the 'exit' listener last: once the listener holds e,
+     e must live until teardown, so nothing may fail after it (found by
+     fault injection: a failed hook after the listener freed e, and the
+     'exit' event then used it). A hook can be removed again; a listener
+     cannot be taken back from here. */
+  if (napi_add_async_cleanup_hook(env, on_teardown, e, &e->hook) != napi_ok)
+    goto fail_async;
+  if (listen_exit(e) != napi_ok) {
+    napi_remove_async_cleanup_hook(e->hook);
+    goto fail_async;
   }
   return e;
+
+fail_async:
+  /* Nothing was ever sent: close, and free in the close callback. */
+  uv_close((uv_handle_t *)&e->async, free_on_close);
+  nt_cond_destroy(&e->cond);
+  nt_mutex_destroy(&e->mu);
+  napi_delete_reference(env, e->holder);
+  napi_delete_reference(env, e->slots);
+  napi_delete_reference(env, e->call_callback);
+  return NULL;
 
 fail_cond:
   nt_cond_destroy(&e->cond);
@@ -249,12 +259,9 @@ void nt_env_retain(nt_env *e) {
 
 void nt_fatal_exception(napi_env env) {
   napi_value exc;
-  bool pending = false;
   /* While an env stops, calls fail with napi_pending_exception although
      nothing is pending: then there is nothing to report. */
-  if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return;
-  if (napi_get_and_clear_last_exception(env, &exc) == napi_ok)
-    napi_fatal_exception(env, exc);
+  if (nt_take_exception(env, &exc)) napi_fatal_exception(env, exc);
 }
 
 /* Loop thread: the batch. Everything the threadpool finished since the last
@@ -275,13 +282,14 @@ void nt_env_batch(nt_env *e, unsigned left) {
   napi_value holder = NULL, name, call_callback = NULL;
 
   /* Without a handle scope nothing can be settled: leave the work where it
-     is for the next turn (or for teardown, which drops it). */
+     is for the next turn, and make sure there is one (nothing else may wake
+     the loop for it: found by fault injection, a task then never settled
+     and held the process open), or for teardown, which drops it. */
   if (napi_open_handle_scope(env, &hs) != napi_ok) {
-    if (left > 0) {
-      nt_mutex_lock(&e->mu);
-      e->left -= left;
-      nt_mutex_unlock(&e->mu);
-    }
+    nt_mutex_lock(&e->mu);
+    e->left -= left;
+    nt_env_wake(e);
+    nt_mutex_unlock(&e->mu);
     return;
   }
   nt_list_init(&done);

@@ -18,18 +18,34 @@ const char *nt_error_code_string(nt_error_code code) {
 
 char *nt_strdup(const char *s) {
   size_t n = strlen(s) + 1;
-  char *copy = malloc(n);
+  char *copy = nt_malloc(n);
   if (copy != NULL) memcpy(copy, s, n);
   return copy;
+}
+
+bool nt_take_exception(napi_env env, napi_value *exc) {
+  bool pending = false;
+  napi_value taken = NULL, undefined = NULL;
+  napi_status s = napi_is_exception_pending(env, &pending);
+  if (exc != NULL) *exc = NULL;
+  if (s == napi_ok && !pending) return false;
+  if (napi_get_and_clear_last_exception(env, &taken) != napi_ok ||
+      taken == NULL)
+    return false;
+  /* Not known to be pending: with none, what comes out is undefined. */
+  if (s != napi_ok &&
+      (napi_get_undefined(env, &undefined) != napi_ok ||
+       napi_strict_equals(env, taken, undefined, &pending) != napi_ok ||
+       pending))
+    return false;
+  if (exc != NULL) *exc = taken;
+  return true;
 }
 
 /* Clears whatever a failed probe of `value` left pending, so the caller can
    go on (a revoked Proxy throws from every property access). */
 static void clear_exception(napi_env env) {
-  bool pending = false;
-  napi_value ignored;
-  if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
-    napi_get_and_clear_last_exception(env, &ignored);
+  nt_take_exception(env, NULL);
 }
 
 /* Reads a string-valued property path into buf; false when absent. */

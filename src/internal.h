@@ -20,6 +20,7 @@
    the feature macros uv.h needs. Of libuv only what every runtime has is
    used: uv_queue_work, uv_async_*, uv_close, uv_ref/unref, uv_hrtime and
    the error table (docs/internals.md, "Where it runs"). */
+#include "alloc.h"
 #include "platform.h"
 
 #include <stdlib.h>
@@ -249,7 +250,8 @@ struct nt_env {
   X(INVALID_ARG_VALUE, "ERR_INVALID_ARG_VALUE")                           \
   X(ABORT, "ABORT_ERR")                                                   \
   X(NO_VALUE, "ERR_NAPI_TASK_NO_VALUE")                                   \
-  X(OUT_OF_MEMORY, "ERR_NAPI_TASK_OUT_OF_MEMORY")
+  X(OUT_OF_MEMORY, "ERR_NAPI_TASK_OUT_OF_MEMORY")                         \
+  X(OUTPUT, "ERR_NAPI_TASK_OUTPUT")
 
 typedef enum {
 #define NT_ERR_ENUM(name, str) NT_ERR_##name,
@@ -267,6 +269,12 @@ NT_HIDDEN napi_value nt_make_error(napi_env env, const char *code,
                                    const char *message);
 NT_HIDDEN napi_value nt_make_abort_error(napi_env env, napi_value reason);
 NT_HIDDEN char *nt_strdup(const char *s);
+/* Takes the pending exception, if any, into *exc (exc may be NULL): true
+   when one was taken. The one way the library clears exceptions. When
+   Node-API cannot say whether one is pending, it is cleared anyway
+   (harmless with none): left pending, it would be thrown into whatever JS
+   runs next (found by fault injection). */
+NT_HIDDEN bool nt_take_exception(napi_env env, napi_value *exc);
 
 /* output.c */
 NT_HIDDEN void nt_output_drop(napi_task_output *out); /* any thread */

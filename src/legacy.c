@@ -5,7 +5,8 @@
  * to TaskBuilder: one heap record carries the user's callbacks and data
  * through napi_task_build, perform returns napi_task_ok(record), and the
  * record's complete calls the user's. There is no second scheduling path,
- * and nothing here touches the library's internals.
+ * and nothing here touches the library's internals but its allocator
+ (src/alloc.h).
  *
  * Exactly once: the record is the task's data until perform runs, then
  * the data of perform's output. Either the library calls the record's
@@ -14,6 +15,8 @@
  * and what perform produced). No other path frees it.
  */
 #define NAPI_TASK_NO_DEPRECATION_WARNINGS
+#include "alloc.h" /* first: it brings src/platform.h */
+
 #include <stdlib.h>
 
 #include "napi_task.h"
@@ -74,7 +77,7 @@ napi_status napi_task_schedule_legacy(napi_env env,
     if (self != NULL && cls->drop_self != NULL) cls->drop_self(self);
     return napi_invalid_arg;
   }
-  lt = calloc(1, sizeof(*lt));
+  lt = nt_calloc(1, sizeof(*lt));
   if (lt == NULL) {
     if (self != NULL && cls->drop_self != NULL) cls->drop_self(self);
     return napi_generic_failure;
@@ -146,7 +149,7 @@ static napi_status build_async_work(napi_env env,
     if (data != NULL && drop != NULL) drop(data);
     return napi_invalid_arg;
   }
-  aw = malloc(sizeof(*aw));
+  aw = nt_malloc(sizeof(*aw));
   if (aw == NULL) {
     if (data != NULL && drop != NULL) drop(data);
     return napi_generic_failure;

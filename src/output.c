@@ -47,7 +47,7 @@ napi_task_output napi_task_error(const char *code, const char *fmt, ...) {
   n = vsnprintf(NULL, 0, fmt, ap);
   va_end(ap);
   if (n < 0) n = 0;
-  err = malloc(sizeof(*err) + code_len + 1 + (size_t)n + 1);
+  err = nt_malloc(sizeof(*err) + code_len + 1 + (size_t)n + 1);
   if (err == NULL) return error_output(NULL);
   cursor = (char *)(err + 1);
   err->uv_err = 0;
@@ -76,7 +76,7 @@ napi_task_output napi_task_error_uv(int uv_err, const char *syscall,
   if (syscall == NULL) syscall = "";
   s_len = strlen(syscall);
   p_len = path != NULL ? strlen(path) : 0;
-  err = malloc(sizeof(*err) + s_len + 1 + p_len + 1);
+  err = nt_malloc(sizeof(*err) + s_len + 1 + p_len + 1);
   if (err == NULL) return error_output(NULL);
   cursor = (char *)(err + 1);
   err->uv_err = uv_err;
@@ -136,7 +136,7 @@ static napi_value uv_error_to_js(napi_env env, const nt_err *e) {
   }
   n = strlen(code) + strlen(desc) + strlen(e->syscall) +
       (e->path != NULL ? strlen(e->path) : 0) + 16;
-  msg = malloc(n);
+  msg = nt_malloc(n);
   if (msg == NULL) return NULL;
   if (e->path != NULL)
     snprintf(msg, n, "%s: %s, %s '%s'", code, desc, e->syscall, e->path);
@@ -166,10 +166,7 @@ static void finalize_buffer(napi_env env, void *bytes, void *hint) {
 
 /* Takes the pending exception as the error; false if none is pending. */
 static bool take_exception(napi_env env, napi_value *error) {
-  bool pending = false;
-  if (napi_is_exception_pending(env, &pending) != napi_ok || !pending)
-    return false;
-  return napi_get_and_clear_last_exception(env, error) == napi_ok;
+  return nt_take_exception(env, error);
 }
 
 static napi_status make_value(napi_env env, napi_task_output *out,
@@ -248,7 +245,7 @@ bool nt_output_to_js(napi_env env, napi_task_output *out, napi_value *value,
   } else if (make_value(env, &o, value) != napi_ok) {
     *value = NULL;
     if (!take_exception(env, error))
-      *error = nt_make_error(env, NULL,
+      *error = nt_make_error(env, nt_error_code_string(NT_ERR_OUTPUT),
                              "napi_task: could not convert the output");
   }
   if (*error != NULL) return false;

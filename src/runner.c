@@ -232,23 +232,58 @@ static void plan_locked(nt_env *e, pump_plan *p) {
   p->available = p->live - e->busy;
 }
 
+/* Loop thread, mu not held. No runner could be started (no memory for
+   its record, or uv_queue_work refused) and none is live, so no
+   completion will pump again and the ready tasks would wait for ever
+   (found by fault injection). They fail instead, each with the system
+   error, as if its perform had returned it; their data is dropped. A
+   queue's waiting tasks, promoted as the ready ones leave, fail with them.
+   With a runner live, a later completion pumps again instead. */
+static void fail_ready(nt_env *e, int uv_err, const char *syscall) {
+  nt_link failed;
+  nt_link *l;
+  nt_list_init(&failed);
+  nt_mutex_lock(&e->mu);
+  if (e->runners == 0) {
+    while (!nt_list_empty(&e->backlog)) {
+      napi_task t = NT_CONTAINER(e->backlog.next, struct napi_task__, link);
+      nt_dequeue_locked(e, t); /* may promote a queue's waiting task */
+      t->state = NT_SETTLING;
+      nt_list_push(&failed, &t->link);
+    }
+    if (!nt_list_empty(&failed)) nt_env_wake(e);
+  }
+  nt_mutex_unlock(&e->mu);
+  while ((l = nt_list_shift(&failed)) != NULL) {
+    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
+    nt_task_drop_data(t);
+    t->output = napi_task_error_uv(uv_err, syscall, NULL);
+    nt_list_push(&e->settle, &t->link);
+  }
+}
+
 /* Loop thread, mu not held: one available runner per ready task, up to
    the limit, so idle threads get work and a single task does not wake the
    whole pool. */
 static void submit(nt_env *e, pump_plan *p) {
+  int err;
   if (e->tearing_down) return;
   while (p->live < p->limit && p->available < p->ready) {
     nt_runner *r = e->spare_runner;
     if (r != NULL)
       e->spare_runner = NULL;
-    else if ((r = malloc(sizeof(*r))) == NULL)
-      return; /* a later completion pumps again */
+    else if ((r = nt_malloc(sizeof(*r))) == NULL) {
+      fail_ready(e, UV_ENOMEM, "malloc");
+      return;
+    }
     r->env = e;
     r->ran = 0;
     r->out_of_budget = false;
     r->settle = false;
-    if (uv_queue_work(e->loop, &r->req, runner_work, runner_done) != 0) {
+    if ((err = uv_queue_work(e->loop, &r->req, runner_work, runner_done)) !=
+        0) {
       free(r);
+      fail_ready(e, err, "uv_queue_work");
       return;
     }
     nt_list_push(&e->runner_reqs, &r->link);

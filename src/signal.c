@@ -23,7 +23,6 @@ struct nt_signal {
 
 napi_status nt_signal_check(napi_env env, napi_value signal, bool *ok) {
   napi_value global, ctor, ignored;
-  bool pending = false;
 
   *ok = false;
   if (napi_get_global(env, &global) != napi_ok ||
@@ -32,8 +31,7 @@ napi_status nt_signal_check(napi_env env, napi_value signal, bool *ok) {
   if (napi_instanceof(env, signal, ctor, ok) != napi_ok) {
     /* A revoked Proxy throws from instanceof: not a signal. */
     *ok = false;
-    if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
-      napi_get_and_clear_last_exception(env, &ignored);
+    nt_take_exception(env, &ignored);
   }
   return napi_ok;
 }
@@ -135,10 +133,10 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
     }
   } else {
     napi_value exc = NULL;
-    bool pending = false, deleted;
+    bool deleted;
     bool existing = napi_typeof(env, ext, &type) == napi_ok &&
                     type == napi_external;
-    sig = calloc(1, sizeof(*sig));
+    sig = nt_calloc(1, sizeof(*sig));
     if (sig == NULL) return napi_generic_failure;
     sig->env = e;
     nt_list_init(&sig->tasks);
@@ -161,8 +159,7 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
        unshared. */
     sig->stored = !existing &&
                   napi_define_properties(env, signal, 1, &prop) == napi_ok;
-    if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
-      napi_get_and_clear_last_exception(env, &exc);
+    nt_take_exception(env, &exc);
     exc = NULL;
     if ((s = call_listener_method(env, signal, "addEventListener",
                                   listener)) != napi_ok) {
@@ -170,8 +167,7 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
          find sig after it is freed. Node-API refuses to delete with an
          exception pending (an addEventListener that threw): set it aside
          and throw it again. */
-      if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
-        napi_get_and_clear_last_exception(env, &exc);
+      nt_take_exception(env, &exc);
       if (!sig->stored && is_frozen(env, signal)) {
         /* Node 24.19+ and 26.5+ make a signal's listener map at its first
            addEventListener, which a frozen signal refuses. A frozen signal
@@ -274,15 +270,13 @@ void nt_signal_free_kept(nt_env *e) {
 napi_value nt_signal_reason(napi_task t) {
   napi_env env = t->env->env;
   napi_value signal, reason = NULL, ignored;
-  bool pending = false;
   if (t->x == NULL || t->x->signal_ref == NULL ||
       napi_get_reference_value(env, t->x->signal_ref, &signal) != napi_ok)
     return NULL;
   if (napi_get_named_property(env, signal, "reason", &reason) != napi_ok) {
     /* A throwing reason getter: the task still settles, with an
        AbortError whose cause is undefined. */
-    if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
-      napi_get_and_clear_last_exception(env, &ignored);
+    nt_take_exception(env, &ignored);
     return NULL;
   }
   return reason;

@@ -12,7 +12,7 @@ napi_status napi_task_build(napi_env env, napi_task_perform perform,
   if (result != NULL) *result = NULL;
   if (env == NULL || perform == NULL || result == NULL) goto invalid;
   e = nt_env_get(env);
-  t = e != NULL ? calloc(1, sizeof(*t)) : NULL;
+  t = e != NULL ? nt_calloc(1, sizeof(*t)) : NULL;
   if (t == NULL) {
     if (drop != NULL && data != NULL) drop(data);
     return napi_generic_failure;
@@ -39,7 +39,7 @@ invalid:
 static nt_task_extra *extra(napi_task t) {
   nt_task_extra *x = t->x;
   if (x != NULL) return x;
-  if ((x = calloc(1, sizeof(*x))) == NULL) return NULL;
+  if ((x = nt_calloc(1, sizeof(*x))) == NULL) return NULL;
   x->task = t;
   nt_list_init(&x->progress_link);
   nt_list_init(&x->progress_js_link);
@@ -161,7 +161,7 @@ napi_status nt_slot_store(nt_env *e, napi_value value, uint32_t *slot) {
     if (e->slot_count == 0 ||
         (e->slot_count >= 16 && (e->slot_count & (e->slot_count - 1)) == 0)) {
       size_t cap = e->slot_count == 0 ? 16 : 2 * (size_t)e->slot_count;
-      uint32_t *grown = realloc(e->free_slots, sizeof(*grown) * cap);
+      uint32_t *grown = nt_realloc(e->free_slots, sizeof(*grown) * cap);
       if (grown == NULL) return napi_generic_failure;
       e->free_slots = grown;
     }
@@ -179,13 +179,11 @@ napi_status nt_slot_store(nt_env *e, napi_value value, uint32_t *slot) {
 void nt_slot_release(nt_env *e, uint32_t slot, bool taken) {
   napi_env env = e->env;
   napi_value store, undefined, exc = NULL;
-  bool pending = false;
   /* During teardown JS objects may be gone; the store dies with the env. */
   if (!taken && !e->tearing_down) {
     /* Node-API refuses to touch objects with an exception pending (a
        delivery that failed because JS threw): set it aside meanwhile. */
-    if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
-      napi_get_and_clear_last_exception(env, &exc);
+    nt_take_exception(env, &exc);
     if (napi_get_reference_value(env, e->slots, &store) == napi_ok &&
         store != NULL && napi_get_undefined(env, &undefined) == napi_ok)
       napi_set_element(env, store, slot, undefined);
@@ -355,7 +353,7 @@ fail_delivered:
   if (t->deferred != NULL) {
     /* The promise is not handed out (*promise is reset): settle it quietly
        so its deferred is freed, without an unhandled rejection. */
-    napi_value undefined;
+    napi_value undefined = NULL;
     napi_get_undefined(env, &undefined);
     napi_resolve_deferred(env, t->deferred, undefined);
     t->deferred = NULL;
@@ -382,6 +380,22 @@ napi_status napi_task_promise(napi_task task, napi_value *promise) {
   s = deliver(task, NT_DELIVER_PROMISE, NULL, promise);
   if (s != napi_ok && promise != NULL) *promise = NULL;
   return s;
+}
+
+/* args[0], args[1] = (err, value) for a node-style callback: (error,
+   undefined) or (null, value), value undefined when no JS value could be
+   made (still exactly two arguments). False when Node-API could not make
+   them: the callback is then not called, rather than called with garbage
+   (found by fault injection: a failed napi_get_null crashed V8). */
+static bool callback_args(napi_env env, napi_value error, napi_value value,
+                          napi_value *args) {
+  if (error != NULL) {
+    args[0] = error;
+    return napi_get_undefined(env, &args[1]) == napi_ok;
+  }
+  args[1] = value;
+  return napi_get_null(env, &args[0]) == napi_ok &&
+         (value != NULL || napi_get_undefined(env, &args[1]) == napi_ok);
 }
 
 /* JS thread, in the batch. Abort (listener), call_js exception, or the
@@ -413,17 +427,9 @@ void nt_task_settle(napi_task t, napi_value call_callback) {
       napi_resolve_deferred(env, t->deferred, value);
     t->deferred = NULL;
   } else if (call_callback != NULL &&
-             napi_create_uint32(env, t->callback, &args[0]) == napi_ok) {
-    if (error != NULL) {
-      args[1] = error;
-      napi_get_undefined(env, &args[2]);
-    } else {
-      napi_get_null(env, &args[1]);
-      args[2] = value;
-      /* Neither (no JS value could be made): still exactly two arguments. */
-      if (args[2] == NULL) napi_get_undefined(env, &args[2]);
-    }
-    napi_get_global(env, &recv);
+             napi_create_uint32(env, t->callback, &args[0]) == napi_ok &&
+             callback_args(env, error, value, &args[1]) &&
+             napi_get_global(env, &recv) == napi_ok) {
     /* call_callback(slot, err, value) calls callback(err, value) as a
        plain function. An exception thrown by the user's callback is an
        uncaught exception, as with any Node callback. */
