@@ -194,6 +194,7 @@ function lsanScope (dir) {
 
 function sanitizerEnv (extra = {}) {
   const dir = path.join(root, 'build-asan')
+  fs.mkdirSync(dir, { recursive: true })
   const preload = [gccFile('libasan.so'), gccFile('libubsan.so'), lsanScope(dir)]
   return {
     ...process.env,
@@ -275,6 +276,6 @@ function main () {
   log(`clean (${((Date.now() - t0) / 1000).toFixed(0)} s)`)
 }
 
-module.exports = { stage, build, canaryGyp, node, expect, gccFile, librarySources }
+module.exports = { stage, build, canaryGyp, node, expect, gccFile, librarySources, sanitizerEnv, SAN }
 
 if (require.main === module) main()

@@ -72,7 +72,8 @@ int gate_waiting(gate *g);
   X(core)                \
   X(control)             \
   X(legacy)              \
-  X(torture)
+  X(torture)             \
+  X(faults)
 
 #define TEST_DECLARE(name) napi_value init_##name(napi_env env);
 TEST_FEATURES(TEST_DECLARE)
