@@ -20,7 +20,8 @@
  * "Threadpool" means a libuv threadpool thread. Perform runs there and must
  * never call Node-API.
  *
- * Node-API 8 is the floor; NAPI_VERSION defaults to 8 when not set.
+ * Node-API 8 is the floor; NAPI_VERSION defaults to 8 when not set, and a
+ * build with NAPI_VERSION below 8 stops with an #error.
  */
 #ifndef NAPI_TASK_H_
 #define NAPI_TASK_H_
@@ -30,6 +31,10 @@
 #endif
 
 #include <node_api.h>
+
+#if NAPI_VERSION < 8
+#error "napi-task needs Node-API 8 or later: build with NAPI_VERSION=8 or above, or leave NAPI_VERSION unset"
+#endif
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

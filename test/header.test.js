@@ -42,3 +42,19 @@ for (const [cc, flags] of compilers) {
     t.equal(r.status, 0)
   })
 }
+
+t.test('NAPI_VERSION below 8 stops the build with an #error that says why', async t => {
+  if (spawnSync('gcc', ['--version']).status !== 0) return t.skip('no gcc')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-header-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const src = path.join(dir, 'old.c')
+  fs.writeFileSync(src, '#include <napi_task.h>\n')
+  const cc = v => spawnSync('gcc', ['-x', 'c', '-std=c11', '-fsyntax-only', `-DNAPI_VERSION=${v}`,
+    '-I', path.join(root, 'include'), '-I', nodeInclude, src], { encoding: 'utf8' })
+  const r7 = cc(7)
+  t.not(r7.status, 0, 'NAPI_VERSION=7: the build fails')
+  t.match(r7.stderr, /#error "napi-task needs Node-API 8 or later/)
+  const r8 = cc(8)
+  t.equal(r8.status, 0, 'NAPI_VERSION=8 builds')
+  t.equal(r8.stderr, '')
+})
