@@ -69,3 +69,13 @@ t.test('docs/README.md links every doc, and every link resolves', async t => {
     }
   }
 })
+
+// bench/results keeps only the runs the docs quote: a run's JSON is
+// committed when a doc cites it (docs/performance.md, "Reproduce").
+t.test('every committed bench result is quoted by a doc', async t => {
+  const dir = path.join(root, 'bench', 'results')
+  const quoted = docs.map(d => d.text).join('\n') + read('README.md')
+  for (const f of fs.readdirSync(dir).filter(f => f.endsWith('.json'))) {
+    t.ok(quoted.includes(f), `bench/results/${f} is quoted`)
+  }
+})
