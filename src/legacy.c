@@ -6,7 +6,7 @@
  * through napi_task_build, perform returns napi_task_ok(record), and the
  * record's complete calls the user's. There is no second scheduling path,
  * and nothing here touches the library's internals but its allocator
- (src/alloc.h).
+ * (src/alloc.h).
  *
  * Exactly once: the record is the task's data until perform runs, then
  * the data of perform's output. Either the library calls the record's
