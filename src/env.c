@@ -98,7 +98,7 @@ static napi_status listen_exit(nt_env *e) {
 static const char env_js_src[] =
     "(() => {\n"
     "  'use strict'\n"
-    "  const holder = { __proto__: null }\n"
+    "  const holder = { __proto__: null, 0: 'napi_task' }\n"
     "  const slots = { __proto__: null }\n"
     "  const napiTaskCallback = (i, err, value) => {\n"
     "    const callback = slots[i]\n"
@@ -274,12 +274,32 @@ static void on_async(uv_async_t *handle) {
 /* Also called by runner_done for a runner that left without waking the
    loop; `left` is how many runners to count out (env->left) in the batch's
    critical section. */
+/* Whether a batch settles one callback task with a built-in value and
+   does nothing else: it then needs no scope of its own, since no user code
+   runs before napi_make_callback, which opens one in the task's context
+   and drains the microtasks when it closes, as raw Node-API's completion
+   does. About a tenth of a one-in-flight task's JS-thread instructions
+   (docs/performance.md). */
+static bool lone_plain_callback(nt_link *done, nt_link *progress,
+                                nt_link *calls) {
+  napi_task t;
+  if (!nt_list_empty(progress) || !nt_list_empty(calls) ||
+      nt_list_empty(done) || done->next->next != done)
+    return false;
+  t = NT_CONTAINER(done->next, struct napi_task__, link);
+  return t->delivery == NT_DELIVER_CALLBACK && !t->aborted &&
+         t->js_error == NT_NO_SLOT &&
+         t->output.kind_ != NAPI_TASK_OUT_COMPLETE_ &&
+         t->output.kind_ != NAPI_TASK_OUT_ERROR_;
+}
+
 void nt_env_batch(nt_env *e, unsigned left) {
   napi_env env = e->env;
   nt_link done, calls, progress, *l;
   napi_handle_scope hs;
   napi_callback_scope cs = NULL;
   napi_value holder = NULL, name, call_callback = NULL;
+  bool pump;
 
   /* Without a handle scope nothing can be settled: leave the work where it
      is for the next turn, and make sure there is one (nothing else may wake
@@ -297,6 +317,10 @@ void nt_env_batch(nt_env *e, unsigned left) {
   nt_list_init(&progress);
   nt_mutex_lock(&e->mu);
   e->left -= left;
+  /* Tasks that wait now may get a runner once this batch has counted the
+     runner out. A task delivered during the batch plans for itself
+     (nt_runner_deliver), as does an abort that promotes a queue's task. */
+  pump = !nt_list_empty(&e->backlog);
   nt_list_splice(&done, &e->done);
   for (l = e->calls.next; l != &e->calls; l = l->next)
     NT_CONTAINER(l, nt_call, link)->taken = true;
@@ -311,8 +335,10 @@ void nt_env_batch(nt_env *e, unsigned left) {
   nt_mutex_unlock(&e->mu);
   nt_list_splice(&done, &e->settle);
 
-  if (napi_get_reference_value(env, e->holder, &holder) == napi_ok &&
-      holder != NULL) {
+  if (lone_plain_callback(&done, &progress, &calls)) {
+    /* no batch scope */
+  } else if (napi_get_reference_value(env, e->holder, &holder) == napi_ok &&
+             holder != NULL) {
     if (e->batch == NULL &&
         napi_create_string_utf8(env, "napi_task", NAPI_AUTO_LENGTH, &name) ==
             napi_ok)
@@ -340,7 +366,7 @@ void nt_env_batch(nt_env *e, unsigned left) {
 
   if (cs != NULL) napi_close_callback_scope(env, cs);
   napi_close_handle_scope(env, hs);
-  nt_runner_pump(e);
+  if (pump) nt_runner_pump(e);
 }
 
 /* Loop thread: frees the record once nothing can touch it any more. */

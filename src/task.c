@@ -262,24 +262,17 @@ static napi_status fail(napi_task t, napi_status status) {
   return status;
 }
 
-/* The default resource name, made once per env and kept as element 0 of
-   the env's holder object: creating the string per task was a sixth of a
-   promise task's cost on the JS thread (callgrind, bench/lib/profile.js). */
+/* The default resource name, made once per env as element 0 of the env's
+   holder object (env.c, env_js_src): creating the string per task was a
+   sixth of a promise task's cost on the JS thread (callgrind,
+   bench/lib/profile.js). Nothing else can reach the holder, so the
+   element is always that string. */
 static napi_status default_name(nt_env *e, napi_value *name) {
-  napi_env env = e->env;
   napi_value holder;
-  napi_valuetype type = napi_undefined;
   napi_status s;
-
-  if ((s = napi_get_reference_value(env, e->holder, &holder)) != napi_ok ||
-      (s = napi_get_element(env, holder, 0, name)) != napi_ok)
+  if ((s = napi_get_reference_value(e->env, e->holder, &holder)) != napi_ok)
     return s;
-  if (napi_typeof(env, *name, &type) == napi_ok && type == napi_string)
-    return napi_ok;
-  if ((s = napi_create_string_utf8(env, "napi_task", NAPI_AUTO_LENGTH,
-                                   name)) != napi_ok)
-    return s;
-  return napi_set_element(env, holder, 0, *name);
+  return napi_get_element(e->env, holder, 0, name);
 }
 
 static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
@@ -403,7 +396,7 @@ static bool callback_args(napi_env env, napi_value error, napi_value value,
    settles, and the task is freed. */
 void nt_task_settle(napi_task t, napi_value call_callback) {
   napi_env env = t->env->env;
-  napi_value value = NULL, error = NULL, recv, args[3], returned;
+  napi_value value = NULL, error = NULL, args[3], returned;
   napi_status s;
 
   t->state = NT_SETTLING;
@@ -428,15 +421,16 @@ void nt_task_settle(napi_task t, napi_value call_callback) {
     t->deferred = NULL;
   } else if (call_callback != NULL &&
              napi_create_uint32(env, t->callback, &args[0]) == napi_ok &&
-             callback_args(env, error, value, &args[1]) &&
-             napi_get_global(env, &recv) == napi_ok) {
+             callback_args(env, error, value, &args[1])) {
     /* call_callback(slot, err, value) calls callback(err, value) as a
-       plain function. An exception thrown by the user's callback is an
-       uncaught exception, as with any Node callback. */
+       plain function (call_callback is an arrow function: the receiver
+       napi_make_callback wants, an object, is itself). An exception
+       thrown by the user's callback is an uncaught exception, as with any
+       Node callback. */
     /* Deno writes *result even when it is NULL: every out-parameter
        napi-task passes is a real one. */
-    s = napi_make_callback(env, t->async, recv, call_callback, 3, args,
-                           &returned);
+    s = napi_make_callback(env, t->async, call_callback, call_callback, 3,
+                           args, &returned);
     /* Only then surely taken: napi_pending_exception may also mean that
        JS could not run at all. Clearing it twice is harmless. */
     t->callback_taken = s == napi_ok;
