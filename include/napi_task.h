@@ -2,8 +2,10 @@
  * napi_task.h: move owned work off the JavaScript thread, safely.
  *
  * This header is the specification of napi-task. Read it top to bottom: it
- * follows a task's life (outputs, build, options, delivery, what perform may
- * do, queues, then the deprecated API).
+ * follows a task's life (outputs, build, options, delivery, cancellation,
+ * what perform may do, queues, then the deprecated API). Every function
+ * lists every status it returns; a status that is not napi_ok throws
+ * nothing unless its entry says so.
  *
  * The one ownership rule, kept on every path (success, error, JS exception,
  * cancellation, worker termination, process exit, and every misuse the
@@ -242,28 +244,36 @@ napi_status napi_task_build(napi_env env, napi_task_perform perform,
    napi_invalid_arg and changes nothing. */
 
 /* The async_hooks resource type of the task (default "napi_task").
-   Copied. Returns napi_invalid_arg for a NULL task or name. */
+   Copied. Returns napi_ok; napi_invalid_arg for a NULL task or name or a
+   delivered task; napi_generic_failure when out of memory (the old name,
+   if any, stays). */
 napi_status napi_task_set_name(napi_task task, const char *name);
 
 /* An AbortSignal that cancels the task (see "Cancellation" below). The
-   task keeps the signal alive until it settles. Returns napi_invalid_arg
-   for a NULL task or signal, or napi_object_expected with a pending
+   task keeps the signal alive until it settles. Setting another signal
+   replaces the first. Returns napi_ok; napi_invalid_arg for a NULL task
+   or signal or a delivered task; napi_object_expected with a pending
    TypeError (code 'ERR_INVALID_ARG_TYPE') when `signal` is not an
-   AbortSignal. */
+   AbortSignal; napi_generic_failure when out of memory; or the status of
+   a Node-API call that failed (napi_pending_exception, with the exception
+   pending, when reading the signal threw). */
 napi_status napi_task_set_signal(napi_task task, napi_value signal);
 
 /* A function called as on_progress(value) on the JS thread for each
    progress value perform reports, in the task's async context, always
    before the task settles. An exception thrown by on_progress is an
-   uncaught exception, as with any Node callback. Returns napi_invalid_arg
-   for a NULL task or value or an unknown mode, napi_function_expected with
-   a pending TypeError (code 'ERR_INVALID_ARG_TYPE') when on_progress is
-   not a function. */
+   uncaught exception, as with any Node callback. Setting it again replaces
+   the first. Returns napi_ok; napi_invalid_arg for a NULL task or value,
+   a delivered task or an unknown mode; napi_function_expected with a
+   pending TypeError (code 'ERR_INVALID_ARG_TYPE') when on_progress is not
+   a function; napi_generic_failure when out of memory; or the status of a
+   Node-API call that failed. */
 napi_status napi_task_set_progress(napi_task task, napi_value on_progress,
                                    napi_task_progress_mode mode);
 
 /* Runs the task in `queue` (see "Queues" below). The queue must belong to
-   the task's env. Returns napi_invalid_arg for a NULL task or queue, a
+   the task's env. Setting another queue replaces the first. Returns
+   napi_ok; napi_invalid_arg for a NULL task or queue, a delivered task, a
    queue of another env, or a released queue. */
 napi_status napi_task_set_queue(napi_task task, napi_task_queue queue);
 
@@ -292,7 +302,17 @@ napi_status napi_task_set_queue(napi_task task, napi_task_queue queue);
    When an output cannot be made into a JS value because a Node-API call
    failed, the task settles with an Error of code 'ERR_NAPI_TASK_OUTPUT'.
    These happen only when Node-API, libuv or the allocator fail; npm run
-   test:faults makes them fail (docs/reliability.md). */
+   test:faults makes them fail (docs/reliability.md).
+
+   Every delivery returns napi_ok, or:
+   - napi_invalid_arg for a NULL task, a NULL callback or promise pointer
+     (the task is consumed: dropped), or a task already delivered (see
+     above; nothing is dropped twice);
+   - napi_function_expected (schedule) with a pending TypeError;
+   - napi_generic_failure when out of memory;
+   - the status of a Node-API call that failed, passed on; among them
+     napi_pending_exception, with the exception pending, when JS threw
+     (the signal's `aborted` getter or addEventListener). */
 
 /* Node-style delivery: callback(err, value) with err === null on success
    and value === undefined on failure; always exactly two arguments, as a
@@ -308,7 +328,8 @@ napi_status napi_task_schedule(napi_task task, napi_value callback,
 napi_status napi_task_schedule_task(napi_task task, napi_value callback);
 
 /* Promise delivery: resolves with the value, rejects with the error.
-   [out] promise  the promise; NULL on failure. */
+   [out] promise  the promise; NULL on failure. Statuses as above
+                  (napi_invalid_arg for a NULL `promise`). */
 napi_status napi_task_promise(napi_task task, napi_value *promise);
 
 /* Drops the task without running it: its data is dropped, nothing settles.
@@ -316,24 +337,35 @@ napi_status napi_task_promise(napi_task task, napi_value *promise);
 void napi_task_discard(napi_task task);
 
 /* ------------------------------------------------------------------------ */
-/* From inside perform (threadpool)                                         */
+/* Cancellation                                                             */
 /* ------------------------------------------------------------------------ */
-
-/* Any thread, while perform runs. True once the task's signal has aborted
-   or its env is going away; perform should then return soon (its output
-   will be dropped and the task settles with an AbortError, or not at all
-   during teardown). Cancellation:
-   - signal aborted at delivery: perform never runs; the task settles on a
-     later turn with Node's AbortError (name 'AbortError', code
-     'ABORT_ERR', cause = signal.reason); data dropped.
+/* A task is cancelled by the AbortSignal given to napi_task_set_signal, or
+   by its env going away (worker termination, process exit). Through a
+   signal:
+   - aborted at delivery: perform never runs; the task settles on a later
+     turn with Node's AbortError (name 'AbortError', code 'ABORT_ERR',
+     cause = signal.reason); data dropped.
    - aborted while queued: the same, promptly (not when a thread frees).
-   - aborted while running: this turns true; perform's output is dropped
-     and the task settles with the AbortError.
+   - aborted while running: napi_task_cancelled turns true; perform's
+     output is dropped and the task settles with the AbortError.
    - aborted after perform returned but before settling: the AbortError
      wins and the output is dropped.
    The listener is removed when the task settles; tasks sharing one signal
-   share one listener (no MaxListenersExceededWarning). */
+   share one listener (no MaxListenersExceededWarning). A frozen signal
+   that has not aborted can never abort: the task runs as if it had none.
+   When the env goes away nothing settles (JS cannot run): tasks not yet
+   running are dropped without waiting for a thread, a running perform
+   sees napi_task_cancelled turn true, and its output is dropped when it
+   returns. */
+
+/* Any thread, while perform runs. True once the task's signal has aborted
+   or its env is going away; perform should then return soon (its output
+   will be dropped, as above). A NULL ctx returns false. */
 bool napi_task_cancelled(napi_task_ctx ctx);
+
+/* ------------------------------------------------------------------------ */
+/* From inside perform (threadpool)                                         */
+/* ------------------------------------------------------------------------ */
 
 /* Threadpool, from perform. Reports a progress value: an output converted
    on the JS thread and passed to the task's on_progress. Ownership: `value`
@@ -447,7 +479,10 @@ napi_status napi_task_schedule_legacy(napi_env env,
                                       const napi_task_legacy_class *cls,
                                       void *self, napi_value callback);
 
-/* The adapter for code written against napi_create_async_work: its
+/* Deprecated: use napi_task_build with a napi_task_perform (see
+   napi_task_schedule_legacy).
+
+   The adapter for code written against napi_create_async_work: its
    `execute(env, data)` and `complete(env, status, data)` callbacks, as
    they are, become a built napi_task. Only the call site changes:
    napi_create_async_work + napi_queue_async_work become
@@ -455,6 +490,22 @@ napi_status napi_task_schedule_legacy(napi_env env,
    napi_task_promise), and complete no longer calls napi_delete_async_work.
    The task then takes options like any other: napi_task_set_signal
    (cancellation), napi_task_set_queue, napi_task_set_name.
+
+   JS thread. Builds a task that runs execute(env, data) on the threadpool
+   (with the env this call was given; it must not call Node-API), then
+   complete(env, napi_ok, data) on the JS thread. Deliver it or discard it
+   like any built task.
+   [in]  execute   required.
+   [in]  complete  required. Consumes `data`.
+   [in]  data      borrowed by execute, consumed by complete, or dropped.
+   [in]  drop      frees `data` when complete never runs (abort, teardown,
+                   discard, a failed delivery, a failed call). May be NULL:
+                   then `data` leaks on those paths. Not called for a NULL
+                   `data`.
+   [out] result    the task; NULL on failure.
+   Returns napi_ok; napi_invalid_arg for a NULL env, execute, complete or
+   result; napi_generic_failure when out of memory. On failure `data` has
+   been dropped. Throws nothing.
 
    Differences from napi_async_work, on purpose:
    - complete runs only after execute ran and the task was not aborted, so
@@ -475,25 +526,6 @@ napi_status napi_task_schedule_legacy(napi_env env,
    The task's JS value is `undefined`: a raw complete returns nothing. To
    deliver a value, use napi_task_build_async_work_value, whose complete
    returns it. */
-
-/* Deprecated: use napi_task_build with a napi_task_perform (see
-   napi_task_schedule_legacy).
-
-   JS thread. Builds a task that runs execute(env, data) on the threadpool
-   (with the env this call was given; it must not call Node-API), then
-   complete(env, napi_ok, data) on the JS thread. Deliver it or discard it
-   like any built task.
-   [in]  execute   required.
-   [in]  complete  required. Consumes `data`.
-   [in]  data      borrowed by execute, consumed by complete, or dropped.
-   [in]  drop      frees `data` when complete never runs (abort, teardown,
-                   discard, a failed delivery, a failed call). May be NULL:
-                   then `data` leaks on those paths. Not called for a NULL
-                   `data`.
-   [out] result    the task; NULL on failure.
-   Returns napi_ok; napi_invalid_arg for a NULL env, execute, complete or
-   result; napi_generic_failure when out of memory. On failure `data` has
-   been dropped. Throws nothing. */
 NAPI_TASK_DEPRECATED("use napi_task_build + napi_task_schedule")
 napi_status napi_task_build_async_work(napi_env env,
                                        napi_async_execute_callback execute,
