@@ -13,6 +13,7 @@ const notInWorker = {
   // Not about envs: they compile, read files, or do all their work in
   // child processes, so a worker would only run the same processes again.
   'consumer.test.js': 'builds consumer packages with node-gyp',
+  'examples-copy.test.js': 'builds copies of the examples with npm and node-gyp',
   'cmake.test.js': 'builds consumer packages with cmake-js',
   'docs.test.js': 'reads docs and the header',
   'header.test.js': 'compiles the header',

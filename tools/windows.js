@@ -361,12 +361,14 @@ function wineNode (wine, nodeExe, args, label, timeoutMs = 120000, env = {}) {
 
 // ---- the smoke scripts (run by node.exe, written into build-win/) ----
 
-// examples/add_one/index.js itself, with its require pointed at the
-// cross-built addon: the example as users read it, not a copy that could
-// drift from it.
+// examples/add_one/index.js itself, with its loader (its own build, or
+// the repository's) pointed at the cross-built addon: the example as users
+// read it, not a copy that could drift from it.
 function addOneScript () {
   const file = path.join(root, 'examples', 'add_one', 'index.js')
-  const from = "require('../../build/Release/add_one.node')"
+  const from = "fs.existsSync(path.join(__dirname, 'build'))\n" +
+    "  ? require('./build/Release/add_one.node')\n" +
+    "  : require('../../build/Release/add_one.node')"
   const src = fs.readFileSync(file, 'utf8')
   if (!src.includes(from)) die(`${rel(file)} no longer loads the addon with ${from}: update tools/windows.js`)
   return '// Written by tools/windows.js from examples/add_one/index.js.\n' +

@@ -1,9 +1,19 @@
 'use strict'
-// Run with: node examples/ask_js
+// Run with `node .` in a copy of this folder, after `npm install`
+// (README.md); in napi-task's repository, `node examples/ask_js` after
+// `npm run build`.
 // A bisection solver runs on the threadpool and asks JavaScript for f(x)
 // each time it needs a value (napi_task_call_js).
-// In your own package, load your addon with require('./build/Release/ask_js.node').
-const { bisect } = require('../../build/Release/ask_js.node')
+const fs = require('fs')
+const path = require('path')
+
+// The addon: this folder's own build, which `npm install` makes (node-gyp
+// rebuild); without one, inside napi-task's repository, the build of its
+// root binding.gyp, which builds every example. Your own package needs
+// only the first require.
+const { bisect } = fs.existsSync(path.join(__dirname, 'build'))
+  ? require('./build/Release/ask_js.node')
+  : require('../../build/Release/ask_js.node')
 
 async function main () {
   // The real root of x^3 - 2x - 5 (Wallis's example), asked of JS.

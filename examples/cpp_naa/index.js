@@ -1,7 +1,17 @@
 'use strict'
-// Run with: node examples/cpp_naa
-// In your own package, load your addon with require('./build/Release/cpp_naa.node').
-const { topWords } = require('../../build/Release/cpp_naa.node')
+// Run with `node .` in a copy of this folder, after `npm install`
+// (README.md); in napi-task's repository, `node examples/cpp_naa` after
+// `npm run build`.
+const fs = require('fs')
+const path = require('path')
+
+// The addon: this folder's own build, which `npm install` makes (node-gyp
+// rebuild); without one, inside napi-task's repository, the build of its
+// root binding.gyp, which builds every example. Your own package needs
+// only the first require.
+const { topWords } = fs.existsSync(path.join(__dirname, 'build'))
+  ? require('./build/Release/cpp_naa.node')
+  : require('../../build/Release/cpp_naa.node')
 
 const text = 'The quick brown fox jumps over the lazy dog; the dog sleeps, the fox runs.'
 

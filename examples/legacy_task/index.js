@@ -1,12 +1,22 @@
 'use strict'
-// Run with: node examples/legacy_task
-// In your own package, load your addon with require('./build/Release/legacy_task.node').
+// Run with `node .` in a copy of this folder, after `npm install`
+// (README.md); in napi-task's repository, `node examples/legacy_task` after
+// `npm run build`.
+const fs = require('fs')
+const path = require('path')
 const { promisify } = require('util')
+
+// The addon: this folder's own build, which `npm install` makes (node-gyp
+// rebuild); without one, inside napi-task's repository, the build of its
+// root binding.gyp, which builds every example. Your own package needs
+// only the first require.
 const {
   countPrimesOld,
   countPrimes,
   countPrimesPromise
-} = require('../../build/Release/legacy_task.node')
+} = fs.existsSync(path.join(__dirname, 'build'))
+  ? require('./build/Release/legacy_task.node')
+  : require('../../build/Release/legacy_task.node')
 
 const jobs = {
   'old style:': promisify(countPrimesOld),

@@ -1,9 +1,19 @@
 'use strict'
-// Run with: node examples/primes [limit]      (default 1e10)
+// Run with `node . [limit]` in a copy of this folder, after `npm install`
+// (README.md); in napi-task's repository, `node examples/primes [limit]`
+// after `npm run build`. The limit defaults to 1e10.
 // Counts the primes below `limit` on the threadpool, draws a progress bar
 // on a terminal, and cancels cleanly on Ctrl-C through an AbortController.
-// In your own package, load your addon with require('./build/Release/primes.node').
-const { countPrimes } = require('../../build/Release/primes.node')
+const fs = require('fs')
+const path = require('path')
+
+// The addon: this folder's own build, which `npm install` makes (node-gyp
+// rebuild); without one, inside napi-task's repository, the build of its
+// root binding.gyp, which builds every example. Your own package needs
+// only the first require.
+const { countPrimes } = fs.existsSync(path.join(__dirname, 'build'))
+  ? require('./build/Release/primes.node')
+  : require('../../build/Release/primes.node')
 
 const limit = Number(process.argv[2] || 1e10)
 const ac = new AbortController()
