@@ -55,6 +55,17 @@ const install = dir => execFileSync('npm',
 const build = dir => execFileSync(process.execPath,
   [path.join(root, 'tools', 'gyp.js'), 'rebuild'], { cwd: dir, stdio: 'pipe' })
 
+// Requires napi-task in the consumer's directory and reads every property
+// (the function included, without calling it): nothing may be written.
+const readAll = (t, dir) => {
+  const before = fs.readdirSync(dir).sort()
+  const keys = String(execFileSync(process.execPath, ['-e',
+    "const p = require('napi-task'); for (const k of Object.keys(p)) String(p[k]); console.log(Object.keys(p).join())"],
+  { cwd: dir })).trim()
+  t.match(keys, /include_dir.*gyp/, 'every property read')
+  t.same(fs.readdirSync(dir).sort(), before, 'requiring napi-task and reading its properties wrote nothing')
+}
+
 // The README's JS, verbatim, as a script file of the consumer package.
 const run = dir => {
   fs.writeFileSync(path.join(dir, 'quick.js'), jsText)
@@ -63,7 +74,7 @@ const run = dir => {
 
 t.test('the README quick start compiles warning-free as written', async t => {
   t.match(gypText, /"include_dirs": \["<!\(node -p \\"require\('napi-task'\)\.include_dir\\"\)"\]/)
-  t.match(gypText, /"dependencies": \["<!\(node -p \\"require\('napi-task'\)\.gyp\\"\)"\]/)
+  t.match(gypText, /"dependencies": \["<!\(node -p \\"require\('napi-task'\)\.gyp_dependency\(\)\\"\)"\]/)
   t.match(cText, /napi_task_build/)
 })
 
@@ -80,6 +91,7 @@ t.test('installed from the packed tarball', async t => {
   t.notOk(fs.lstatSync(installed).isSymbolicLink(), 'a real copy')
   t.notOk(fs.existsSync(path.join(installed, 'test')), 'tests are not shipped')
   t.notOk(fs.existsSync(path.join(installed, 'build')), 'installing built nothing')
+  readAll(t, dir)
   const since = Date.now() - 1000
   const out = String(build(dir))
   t.notMatch(out, /warning:/, 'no compiler warning')
@@ -93,6 +105,7 @@ t.test('linked as a file: directory dependency', async t => {
   install(dir)
   t.ok(fs.lstatSync(path.join(dir, 'node_modules', 'napi-task')).isSymbolicLink(),
     'npm linked the library')
+  readAll(t, dir)
   const since = Date.now() - 1000
   build(dir)
   t.equal(run(dir), '42')
