@@ -7,12 +7,25 @@
 export declare const include_dir: string
 
 /**
- * The napi_task static-library gyp target, `<path>/napi_task.gyp:napi_task`,
- * relative to the current directory (binding.gyp "dependencies"). When
- * napi-task is linked from outside the current directory, reading it copies
- * the library into ./build/napi-task/ first.
+ * The package's own napi_task static-library gyp target,
+ * `<path>/napi_task.gyp:napi_task`, relative to the current directory. A
+ * plain value: reading it writes nothing. Right for binding.gyp
+ * "dependencies" only when napi-task is installed inside the current
+ * directory (from the registry or a tarball); `gyp_dependency()` is right
+ * in every case.
  */
 export declare const gyp: string
+
+/**
+ * The napi_task gyp target for binding.gyp "dependencies", relative to the
+ * current directory. When napi-task is installed inside the current
+ * directory it is `gyp`, and nothing is written. When it is linked from
+ * outside (a `file:` directory dependency, `npm link`), it first copies the
+ * library's gyp file, sources and header into ./build/napi-task/
+ * (replacing what is there) and names the target there, so that gyp writes
+ * the library's build files inside ./build/.
+ */
+export declare function gyp_dependency (): string
 
 /**
  * The package's absolute real path, with forward slashes, holding its

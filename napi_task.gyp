@@ -1,5 +1,5 @@
 # The napi-task static library. Consumers list it as a dependency:
-#   "dependencies": ["<!(node -p \"require('napi-task').gyp\")"]
+#   "dependencies": ["<!(node -p \"require('napi-task').gyp_dependency()\")"]
 # and it is compiled into their own addon (no separate .node file).
 #
 # Flags per toolchain (docs/setup.md, "Platforms"):

@@ -30,8 +30,11 @@ const KNOWN_SIGNAL = {}
 const balanced = require('./fixtures/balanced')
 
 t.test('sweep: every exported function with every wrong type', async t => {
-  const callLog = path.join(os.tmpdir(), `napi-task-sweep-${process.pid}.log`)
-  t.teardown(() => fs.rmSync(callLog, { force: true }))
+  // This run's own scratch directory (a pid can repeat across containers
+  // sharing /tmp): the call log, and the sweep's working directory.
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-sweep-'))
+  t.teardown(() => fs.rmSync(scratch, { recursive: true, force: true }))
+  const callLog = path.join(scratch, 'calls.log')
   // Under ASan (npm run test:sanitize) the sweep runs without the leak
   // check: test-addon fixtures fed junk return early and leave their own
   // allocations behind (not the library's concern, and not worth guarding
@@ -42,8 +45,9 @@ t.test('sweep: every exported function with every wrong type', async t => {
     : process.env
   const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'torture', 'sweep.js'), callLog],
     // In a scratch directory: string arguments like 'x' reach fixtures that
-    // open a path (core.runLog), and must not litter the repository.
-    { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: path.dirname(callLog) })
+    // open a path (core.runLog), and must not litter the repository (nor
+    // a directory shared with other runs).
+    { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: scratch })
   let out = ''
   let err = ''
   child.stdout.setEncoding('utf8').on('data', d => { out += d })

@@ -13,6 +13,7 @@ const os = require('os')
 const path = require('path')
 const { createRequire } = require('module')
 const { execFileSync, spawnSync } = require('child_process')
+const { strays, places } = require('./fixtures/strays')
 
 const root = path.join(__dirname, '..')
 const block = (file, lang) => fs.readFileSync(path.join(root, file), 'utf8')
@@ -66,28 +67,6 @@ const buildOutputs = (dir, since, skip = []) => {
     }
   }
   walk(dir)
-  return found
-}
-
-// Where an archive of this library would land if CMake wrote it next to
-// the library's real path instead of into the consumer's build/.
-function strays (since, own) {
-  const found = []
-  const walk = (d, depth) => {
-    let entries
-    try { entries = fs.readdirSync(d, { withFileTypes: true }) } catch { return }
-    for (const e of entries) {
-      const p = path.join(d, e.name)
-      if (p === own || ['node_modules', '.git'].includes(e.name)) continue
-      if (e.isDirectory()) {
-        if (depth > 0) walk(p, depth - 1)
-      } else if (e.name === 'libnapi_task.a' && fs.statSync(p).mtimeMs >= since) {
-        found.push(p)
-      }
-    }
-  }
-  walk(os.tmpdir(), 4)
-  walk(path.dirname(root), 3)
   return found
 }
 
@@ -161,8 +140,14 @@ const buildAndCheck = (t, dir, lib) => {
 
   t.same(buildOutputs(dir, since, [path.join(dir, 'build')]), [],
     'every build output is under build/')
-  t.same(strays(since, path.join(dir, 'build')), [],
-    'no libnapi_task.a outside the consumer\'s build/')
+  // Next to the library's real path (test/fixtures/strays.js: only where
+  // this run's build could put it, never another run's directories).
+  t.same(strays({
+    consumer: fs.realpathSync(dir),
+    lib: fs.realpathSync(lib),
+    names: ['libnapi_task.a'],
+    since
+  }), [], 'no libnapi_task.a next to the library')
 }
 
 t.test('the setup.md CMake snippet is the documented one', async t => {
@@ -171,6 +156,31 @@ t.test('the setup.md CMake snippet is the documented one', async t => {
   t.match(cmakeText, /target_link_libraries\(my_addon PRIVATE napi_task \$\{CMAKE_JS_LIB\}\)/)
   t.match(cText, /napi_task_build/)
   t.equal(require('cmake-js/package.json').version.split('.')[0], '7', 'cmake-js 7')
+})
+
+t.test('the stray check finds an archive next to the library, and only this run\'s', async t => {
+  const base = fs.realpathSync(tmp(t, 'napi-task-strays-'))
+  const put = (...p) => {
+    fs.mkdirSync(path.join(base, ...p.slice(0, -1)), { recursive: true })
+    fs.writeFileSync(path.join(base, ...p), '')
+    return path.join(base, ...p)
+  }
+  const consumerDir = path.join(base, 'tmp', 'napi-task-cmake-a')
+  const lib = path.join(base, 'src', 'napi-task')
+  const own = [
+    put('src', 'napi-task', 'libnapi_task.a'), // next to the library
+    put('src', 'napi-task', 'napi-task', 'libnapi_task.a'), // a binary dir below it
+    put('tmp', 'src', 'napi-task', 'libnapi_task.a') // its path re-rooted from the consumer's build/
+  ]
+  put('tmp', 'napi-task-cmake-a', 'build', 'napi-task', 'libnapi_task.a') // where it belongs
+  put('tmp', 'napi-task-cmake-b', 'libnapi_task.a') // another run's, stray or not
+  put('tmp', 'napi-task-cmake-b', 'node_modules', 'napi-task', 'libnapi_task.a')
+  t.same(places(consumerDir, lib), [lib, path.join(base, 'tmp', 'src', 'napi-task')])
+  t.same(strays({ consumer: consumerDir, lib, names: ['libnapi_task.a'], since: 0 }).sort(), own.sort())
+  const installed = path.join(consumerDir, 'node_modules', 'napi-task')
+  const inInstalled = put('tmp', 'napi-task-cmake-a', 'node_modules', 'napi-task', 'libnapi_task.a')
+  t.same(strays({ consumer: consumerDir, lib: installed, names: ['libnapi_task.a'], since: 0 }),
+    [inInstalled], 'installed: the package directory only')
 })
 
 t.test('the check would catch a download: cmake-js outside Node-API mode fails offline', async t => {

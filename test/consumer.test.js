@@ -9,6 +9,7 @@ const fs = require('fs')
 const os = require('os')
 const path = require('path')
 const { execFileSync } = require('child_process')
+const { strays } = require('./fixtures/strays')
 
 const root = path.join(__dirname, '..')
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
@@ -54,6 +55,17 @@ const install = dir => execFileSync('npm',
 const build = dir => execFileSync(process.execPath,
   [path.join(root, 'tools', 'gyp.js'), 'rebuild'], { cwd: dir, stdio: 'pipe' })
 
+// Requires napi-task in the consumer's directory and reads every property
+// (the function included, without calling it): nothing may be written.
+const readAll = (t, dir) => {
+  const before = fs.readdirSync(dir).sort()
+  const keys = String(execFileSync(process.execPath, ['-e',
+    "const p = require('napi-task'); for (const k of Object.keys(p)) String(p[k]); console.log(Object.keys(p).join())"],
+  { cwd: dir })).trim()
+  t.match(keys, /include_dir.*gyp/, 'every property read')
+  t.same(fs.readdirSync(dir).sort(), before, 'requiring napi-task and reading its properties wrote nothing')
+}
+
 // The README's JS, verbatim, as a script file of the consumer package.
 const run = dir => {
   fs.writeFileSync(path.join(dir, 'quick.js'), jsText)
@@ -62,7 +74,7 @@ const run = dir => {
 
 t.test('the README quick start compiles warning-free as written', async t => {
   t.match(gypText, /"include_dirs": \["<!\(node -p \\"require\('napi-task'\)\.include_dir\\"\)"\]/)
-  t.match(gypText, /"dependencies": \["<!\(node -p \\"require\('napi-task'\)\.gyp\\"\)"\]/)
+  t.match(gypText, /"dependencies": \["<!\(node -p \\"require\('napi-task'\)\.gyp_dependency\(\)\\"\)"\]/)
   t.match(cText, /napi_task_build/)
 })
 
@@ -79,6 +91,7 @@ t.test('installed from the packed tarball', async t => {
   t.notOk(fs.lstatSync(installed).isSymbolicLink(), 'a real copy')
   t.notOk(fs.existsSync(path.join(installed, 'test')), 'tests are not shipped')
   t.notOk(fs.existsSync(path.join(installed, 'build')), 'installing built nothing')
+  readAll(t, dir)
   const since = Date.now() - 1000
   const out = String(build(dir))
   t.notMatch(out, /warning:/, 'no compiler warning')
@@ -92,35 +105,24 @@ t.test('linked as a file: directory dependency', async t => {
   install(dir)
   t.ok(fs.lstatSync(path.join(dir, 'node_modules', 'napi-task')).isSymbolicLink(),
     'npm linked the library')
+  readAll(t, dir)
   const since = Date.now() - 1000
   build(dir)
   t.equal(run(dir), '42')
   t.same(buildOutputs(dir, since, [path.join(dir, 'build')]), [],
     'every build output is under the consumer\'s build/')
-  t.same(buildOutputs(root, since, ['node_modules', 'build', 'bench', '.git', '.tap']
-    .map(d => path.join(root, d))), [],
-  'the library\'s directory got no build file')
+  // (its build*/ dirs are its own node-gyp and sanitizer builds)
+  const skip = fs.readdirSync(root).filter(f =>
+    /^(build.*|node_modules|\.git|\.tap|bench)$/.test(f)).map(f => path.join(root, f))
+  t.same(buildOutputs(root, since, skip), [], 'the library\'s directory got no build file')
   // Where gyp put the library's makefile and archive when it followed the
-  // symlink: paths relative to the real location, outside any build/.
-  t.same(strays(since), [], 'no napi_task makefile or archive outside a build/ dir')
+  // symlink: paths relative to the real location, outside any build/
+  // (test/fixtures/strays.js: only where this run's build could put them).
+  t.same(strays({
+    consumer: fs.realpathSync(dir),
+    lib: fs.realpathSync(root),
+    names: ['napi_task.target.mk', 'napi_task.a', 'napi_task.a.ar-file-list'],
+    since,
+    skipDirs: ['build']
+  }), [], 'no napi_task makefile or archive outside a build/ dir')
 })
-
-function strays (since) {
-  const names = new Set(['napi_task.target.mk', 'napi_task.a', 'napi_task.a.ar-file-list'])
-  const found = []
-  const walk = (d, depth) => {
-    let entries
-    try { entries = fs.readdirSync(d, { withFileTypes: true }) } catch { return }
-    for (const e of entries) {
-      const p = path.join(d, e.name)
-      if (e.isDirectory()) {
-        if (depth > 0 && !['build', 'node_modules', '.git'].includes(e.name)) walk(p, depth - 1)
-      } else if (names.has(e.name) && fs.statSync(p).mtimeMs >= since) {
-        found.push(p)
-      }
-    }
-  }
-  walk(os.tmpdir(), 4)
-  walk(path.dirname(root), 3)
-  return found
-}

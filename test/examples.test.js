@@ -36,7 +36,11 @@ t.test('hash_file: the same digest as crypto, for sizes around the block edges',
 })
 
 t.test('hash_file: errors are fs errors, field by field', async t => {
-  const missing = path.join(os.tmpdir(), 'napi-task-no-such-dir', 'x')
+  // Missing for sure: below this run's own empty directory, not a fixed
+  // name in the shared temporary directory.
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-missing-'))
+  t.teardown(() => fs.rmSync(scratch, { recursive: true, force: true }))
+  const missing = path.join(scratch, 'no-such-dir', 'x')
   const expected = await fs.promises.readFile(missing).catch(e => e)
   const err = await hashFile(missing).catch(e => e)
   t.equal(err.message, `ENOENT: no such file or directory, open '${missing}'`)

@@ -14,6 +14,7 @@ t.test('index.js gives include_dir and the gyp target, relative to cwd', async t
   t.equal(path.resolve(pkg.gyp.replace(/:napi_task$/, '')),
     path.join(root, 'napi_task.gyp'))
   t.notOk(path.isAbsolute(pkg.include_dir), 'relative, as gyp wants')
+  t.equal(pkg.gyp_dependency(), pkg.gyp, 'inside the current directory: the package\'s own target')
 })
 
 t.test('index.js gives cmake_dir: the absolute real path, forward slashes', async t => {
@@ -27,8 +28,15 @@ t.test('index.js gives cmake_dir: the absolute real path, forward slashes', asyn
 
 t.test('index.d.ts declares exactly what index.js exports', async t => {
   const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
-  const declared = [...dts.matchAll(/^export declare const (\w+): string$/gm)].map(m => m[1])
-  t.same(declared.sort(), Object.keys(require('..')).sort())
+  const pkg = require('..')
+  const consts = [...dts.matchAll(/^export declare const (\w+): string$/gm)].map(m => m[1])
+  const fns = [...dts.matchAll(/^export declare function (\w+) \(\): string$/gm)].map(m => m[1])
+  t.same([...consts, ...fns].sort(), Object.keys(pkg).sort())
+  for (const k of consts) t.equal(typeof pkg[k], 'string', `${k} is a string`)
+  for (const k of fns) t.equal(typeof pkg[k], 'function', `${k} is a function`)
+  for (const k of Object.keys(pkg)) {
+    t.ok(Object.getOwnPropertyDescriptor(pkg, k).get === undefined, `${k} is a plain property, not a getter`)
+  }
 })
 
 t.test('index.js from the package directory itself', async t => {
@@ -39,9 +47,11 @@ t.test('index.js from the package directory itself', async t => {
   const pkg = require('..')
   t.equal(pkg.include_dir, 'include')
   t.equal(pkg.gyp, 'napi_task.gyp:napi_task')
+  t.equal(pkg.gyp_dependency(), 'napi_task.gyp:napi_task')
+  t.notOk(fs.existsSync(path.join('build', 'napi-task')), 'nothing copied')
 })
 
-t.test('linked (real path outside the consumer): the gyp target is copied into build/', async t => {
+t.test('linked (real path outside the consumer): reading writes nothing, gyp_dependency() copies into build/', async t => {
   const os = require('os')
   const consumer = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-linked-'))
   const cwd = process.cwd()
@@ -52,14 +62,19 @@ t.test('linked (real path outside the consumer): the gyp target is copied into b
   })
   delete require.cache[require.resolve('..')]
   const pkg = require('..')
-  t.equal(pkg.gyp, path.join('build', 'napi-task', 'napi_task.gyp') + ':napi_task')
+  for (const k of Object.keys(pkg)) t.ok(pkg[k], `${k} read`)
+  t.same(fs.readdirSync(consumer), [], 'requiring and reading every property wrote nothing')
+  t.equal(path.resolve(pkg.gyp.replace(/:napi_task$/, '')), path.join(__dirname, '..', 'napi_task.gyp'),
+    'gyp: the package\'s own target, as a plain value')
+  const dep = path.join('build', 'napi-task', 'napi_task.gyp') + ':napi_task'
+  t.equal(pkg.gyp_dependency(), dep)
   const copy = path.join(consumer, 'build', 'napi-task')
   t.ok(fs.existsSync(path.join(copy, 'napi_task.gyp')))
   t.ok(fs.existsSync(path.join(copy, 'include', 'napi_task.h')))
   t.ok(fs.existsSync(path.join(copy, 'src', 'task.c')))
   fs.writeFileSync(path.join(copy, 'src', 'stale.c'), '')
-  t.equal(pkg.gyp, path.join('build', 'napi-task', 'napi_task.gyp') + ':napi_task')
-  t.notOk(fs.existsSync(path.join(copy, 'src', 'stale.c')), 'each run copies afresh')
+  t.equal(pkg.gyp_dependency(), dep)
+  t.notOk(fs.existsSync(path.join(copy, 'src', 'stale.c')), 'each call copies afresh')
   t.equal(path.resolve(pkg.include_dir), path.join(__dirname, '..', 'include'))
 })
 

@@ -11,7 +11,7 @@
 // leak-free run stays within ~3%.
 //
 // SOAK_TASKS overrides the count per mode. Under the sanitizers
-// (NAPI_TASK_SANITIZE, set by tools/sanitize.js and tools/tsan.js) the
+// (NAPI_TASK_SANITIZE, set by tools/sanitize.js: asan or tsan) the
 // default is 100,000 and the RSS is not compared: ASan's quarantine and
 // TSan's shadow memory grow by design; LeakSanitizer checks leaks there.
 const t = require('./fixtures/tap')

@@ -48,7 +48,7 @@
 const { spawn, spawnSync } = require('child_process')
 const fs = require('fs')
 const path = require('path')
-const { SAN, sanitizerEnv, gccFile, librarySources } = require('./sanitize')
+const { ASAN, MODES, asanEnv, librarySources, logger } = require('./sanitize')
 
 const root = path.resolve(__dirname, '..')
 const dir = path.join(root, 'build-faults')
@@ -58,11 +58,7 @@ const NOT_WRAPPED = new Set(['napi_close_handle_scope', 'napi_close_callback_sco
 const WRAP_UV = { uv_queue_work: 'UV_EINVAL', uv_async_init: 'UV_EMFILE' }
 const ALLOC = ['nt_malloc', 'nt_calloc', 'nt_realloc']
 
-const log = msg => console.error(`faults: ${msg}`)
-const die = msg => {
-  log(msg)
-  process.exit(1)
-}
+const { log, die } = logger(() => 'faults')
 
 function run (cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts })
@@ -214,7 +210,7 @@ function build () {
   const t0 = Date.now()
   fs.mkdirSync(path.join(dir, 'obj'), { recursive: true })
   const inc = nodeInclude()
-  const cflags = ['-std=c11', '-Wall', '-Wextra', '-Werror', '-fPIC', ...SAN,
+  const cflags = ['-std=c11', '-Wall', '-Wextra', '-Werror', '-fPIC', ...ASAN,
     '-I', path.join(root, 'include'), '-I', inc]
   const compile = (src, obj, extra = []) => {
     run('gcc', [...cflags, ...extra, '-c', src, '-o', obj])
@@ -239,7 +235,7 @@ function build () {
   const addonObjs = testAddonSources().map(s => compile(s, path.join(dir, 'obj', 'addon-' + path.basename(s, '.c') + '.o'),
     ['-DNAPI_TASK_FAULTS', '-DNODE_GYP_MODULE_NAME=test_addon', '-DBUILDING_NODE_EXTENSION']))
   const node = path.join(dir, 'test_addon.node')
-  run('gcc', ['-shared', '-fsanitize=address,undefined', '-o', node, ...addonObjs, lib, '-ldl', '-lpthread'])
+  run('gcc', ['-shared', ...MODES.asan.ldflags, '-o', node, ...addonObjs, lib, '-ldl', '-lpthread'])
   log(`built ${path.relative(root, node)}: ${napi.length} Node-API, ${Object.keys(WRAP_UV).length} libuv ` +
     `and ${ALLOC.length} allocator functions wrapped (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
   return { node, wrapped: { napi, uv: Object.keys(WRAP_UV), alloc: ALLOC } }
@@ -280,7 +276,7 @@ async function main () {
   const t0 = Date.now()
   const { node, wrapped } = build()
   const scenarios = process.argv.slice(2).length ? process.argv.slice(2) : require('../test/fixtures/faults.js').NAMES
-  const env = sanitizerEnv({
+  const env = asanEnv({
     NAPI_TASK_TEST_ADDON: node,
     NAPI_TASK_LSAN_SCOPE: dir + path.sep
   })

@@ -37,24 +37,48 @@ function ensure (name) {
   const dir = path.join(cache, `${name}-${r.version}`)
   const done = path.join(dir, '.complete')
   if (!fs.existsSync(done)) {
-    fs.rmSync(dir, { recursive: true, force: true })
-    fs.mkdirSync(dir, { recursive: true })
-    // npm prints the tarball's name on its last line. Two tries: a registry
-    // idle timeout is not a finding.
-    let out
-    for (let i = 0; ; i++) {
-      try {
-        out = execFileSync('npm', ['pack', `${r.pkg}@${r.version}`, '--silent',
-          '--pack-destination', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-        break
-      } catch (e) {
-        if (i === 1) throw e
+    // Unpacked into a directory of this process's own, then renamed into
+    // place whole: two runs sharing the cache (parallel CI jobs) never see
+    // or delete each other's half-unpacked copy.
+    fs.mkdirSync(cache, { recursive: true })
+    const tmp = fs.mkdtempSync(`${dir}.tmp-`)
+    try {
+      // npm prints the tarball's name on its last line. Two tries: a
+      // registry idle timeout is not a finding.
+      let out
+      for (let i = 0; ; i++) {
+        try {
+          out = execFileSync('npm', ['pack', `${r.pkg}@${r.version}`, '--silent',
+            '--pack-destination', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+          break
+        } catch (e) {
+          if (i === 1) throw e
+        }
       }
+      const tgz = path.join(tmp, out.trim().split('\n').pop())
+      execFileSync('tar', ['xzf', tgz, '-C', tmp])
+      fs.rmSync(tgz)
+      fs.writeFileSync(path.join(tmp, '.complete'), '')
+      const settle = () => {
+        try {
+          fs.renameSync(tmp, dir)
+          return true
+        } catch (e) {
+          // Another run renamed its copy into place first: use that one.
+          if (fs.existsSync(done)) return true
+          if (!fs.existsSync(dir)) throw e
+          return false
+        }
+      }
+      if (!settle()) {
+        // An incomplete copy left by an interrupted older version of this
+        // script (which unpacked in place).
+        fs.rmSync(dir, { recursive: true, force: true })
+        settle()
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true })
     }
-    const tgz = path.join(dir, out.trim().split('\n').pop())
-    execFileSync('tar', ['xzf', tgz, '-C', dir])
-    fs.rmSync(tgz)
-    fs.writeFileSync(done, '')
   }
   return path.join(dir, 'package', r.bin)
 }

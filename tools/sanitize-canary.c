@@ -1,5 +1,5 @@
 /*
- * Canary addon for tools/sanitize.js and tools/tsan.js: proves that the
+ * Canary addon for tools/sanitize.js (asan and tsan): proves that the
  * sanitizers are really live in the node process that runs the suite, so a
  * clean sanitizer run means "nothing found", not "nothing checked".
  *

@@ -1,8 +1,8 @@
 /*
  * Force-included (gcc -include) into the napi-task sources of the canary's
- * "bad" build by tools/sanitize.js: the library then forgets to free ONE
- * allocation, the first non-NULL pointer src/task.c frees (a task's name or
- * the task record itself). LeakSanitizer must report it and fail the run;
+ * "bad" build by `tools/sanitize.js asan`: the library then forgets to free
+ * ONE allocation, the first non-NULL pointer src/task.c frees (a task's
+ * name or the task record itself). LeakSanitizer must report it and fail the run;
  * if it does not, the sanitizer setup is broken and tools/sanitize.js stops.
  * src/ itself is not touched: only this build sees the macro.
  */

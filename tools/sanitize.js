@@ -1,24 +1,52 @@
 'use strict'
-// npm run test:sanitize [-- <tap arguments>]
+// node tools/sanitize.js <asan|tsan> [<tap arguments>]
+//   npm run test:sanitize [-- <tap arguments>]   (asan)
+//   npm run test:tsan [-- <tap arguments>]       (tsan)
 //
-// Builds napi-task, the test addon and the examples with
-// -fsanitize=address,undefined into build-asan/ (never touching build/),
-// proves on a canary that ASan, UBSan and LeakSanitizer are live in node,
-// then runs the tap suite (or the given files) with gcc's libasan.so and
-// libubsan.so preloaded into every node process tap starts. Tests load the
-// sanitized addons through NAPI_TASK_TEST_ADDON / NAPI_TASK_BUILD_DIR.
+// The sanitizer runs. Each mode builds napi-task, the test addons and the
+// examples with its sanitizer into its own directory (never touching
+// build/), proves on a canary that the sanitizer is live in node and
+// catches a defect injected into the library, then runs tap with the
+// sanitizer runtime preloaded into every node process tap starts. Tests
+// load the sanitized addons through NAPI_TASK_TEST_ADDON /
+// NAPI_TASK_BUILD_DIR, and NAPI_TASK_SANITIZE names the mode.
 // docs/reliability.md explains the setup and every suppression.
 //
+//   asan  -fsanitize=address,undefined into build-asan/ (canary:
+//         build-asan-canary/); gcc's libasan.so and libubsan.so preloaded,
+//         LeakSanitizer on (tools/lsan.supp, scoped by tools/lsan-scope.c).
+//         Canaries: a clean run, a library leaking one allocation
+//         (tools/sanitize-leak.h), a heap overflow, a signed overflow, and
+//         tools/lsan-dtls.c. Runs the whole suite (or the given files).
+//   tsan  -fsanitize=thread into build-tsan/ (canary: build-tsan-canary/);
+//         gcc's libtsan.so preloaded. node itself is not built with TSan,
+//         but every pthread mutex, condition variable and thread start
+//         goes through TSan's interceptors (so the happens-before edges
+//         libuv creates are seen), and napi-task and the test addon are
+//         checked access by access. ignore_noninstrumented_modules=1 keeps
+//         TSan from checking memory accesses made inside node's own
+//         (uninstrumented) code, which uses atomics TSan cannot see and
+//         would otherwise produce false reports (docs/reliability.md shows
+//         one); tools/tsan.supp. Canaries: a clean run, a library that
+//         drops one lock (tools/tsan-race.h). Runs the threading tests
+//         (THREADING below) unless test files are given.
+//
 // Why a staging directory: node-gyp always builds into ./build of the
-// directory it runs in. build-asan/ holds a copy of the two gyp files and
-// symlinks to src/, include/, test/, examples/ and tools/, so gyp's
-// relative paths resolve to the real sources while the objects, the
-// Makefiles and the .node files land in build-asan/build/. The normal
-// build/ is never rebuilt, cleaned or raced with.
+// directory it runs in. build-asan/ (build-tsan/, and each canary
+// directory) holds a copy of the two gyp files and symlinks to src/,
+// include/, test/addon*, examples/ and tools/, so gyp's relative paths
+// resolve to the real sources while the objects, the Makefiles and the
+// .node files land in build-asan/build/. The normal build/ is never
+// rebuilt, cleaned or raced with.
 //
 // Options (environment):
-//   NAPI_TASK_SANITIZE_SKIP_CANARY=1   skip the canary (quick local reruns)
-//   NAPI_TASK_SANITIZE_TIMEOUT=<s>     tap timeout per test file (default 600)
+//   NAPI_TASK_SANITIZE_SKIP_CANARY=1   asan: skip the canaries (quick local reruns)
+//   NAPI_TASK_SANITIZE_TIMEOUT=<s>     asan: tap timeout per test file (default 600)
+//   NAPI_TASK_TSAN_SKIP_CANARY=1       tsan: skip the canary
+//   NAPI_TASK_TSAN_TIMEOUT=<s>         tsan: tap timeout per test file (default 900)
+//
+// tools/faults.js builds its own fault-injection library (build-faults/)
+// with this file's ASan flags and runs it in this file's ASan environment.
 const { spawnSync } = require('child_process')
 const fs = require('fs')
 const path = require('path')
@@ -29,11 +57,19 @@ const root = path.resolve(__dirname, '..')
 // time through the link and run it from the staging directory.
 const LINKED = ['src', 'include', 'test/addon', 'test/addon_cpp', 'examples', 'tools']
 
-const log = msg => console.error(`sanitize: ${msg}`)
-const die = msg => {
-  log(msg)
-  process.exit(1)
+// A tool's log lines, and how it stops: `<name>: message` on stderr.
+// name() is read at each line (this file's is the mode's: main sets it).
+function logger (name) {
+  const log = msg => console.error(`${name()}: ${msg}`)
+  const die = msg => {
+    log(msg)
+    process.exit(1)
+  }
+  return { log, die }
 }
+
+let logName = 'sanitize'
+const { log, die } = logger(() => logName)
 
 // gcc's own runtime, so the preloaded runtime is the one the code was
 // compiled against.
@@ -192,14 +228,19 @@ function lsanScope (dir) {
   return so
 }
 
-function sanitizerEnv (extra = {}) {
+
+// --- asan: ASan + UBSan + LeakSanitizer ---
+
+const ASAN = ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined',
+  '-fno-omit-frame-pointer', '-g', '-O1']
+
+function asanEnv (extra = {}) {
   const dir = path.join(root, 'build-asan')
   fs.mkdirSync(dir, { recursive: true })
   const preload = [gccFile('libasan.so'), gccFile('libubsan.so'), lsanScope(dir)]
   return {
-    ...process.env,
     // libasan must come first in the initial library list.
-    LD_PRELOAD: preload.concat(process.env.LD_PRELOAD ? [process.env.LD_PRELOAD] : []).join(':'),
+    ...preloaded(preload),
     ASAN_OPTIONS: [
       'halt_on_error=1',
       'detect_leaks=1',
@@ -225,57 +266,171 @@ function sanitizerEnv (extra = {}) {
   }
 }
 
-const SAN = ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined',
-  '-fno-omit-frame-pointer', '-g', '-O1']
+function asanCanaries (crel, env, cdir) {
+  const good = path.join(crel, 'canary.node')
+  const bad = path.join(crel, 'canary_bad.node')
+  const run = 'require(process.argv[1]).run(200, () => {})'
+  expect('the library is clean under ASan+UBSan+LSan', node(run, [good], env), { fails: false })
+  expect('a library that leaks one allocation fails the run', node(run, [bad], env), {
+    fails: true,
+    report: [/ERROR: LeakSanitizer: detected memory leaks/, /src\/task\.c/]
+  })
+  expect('a heap overflow fails the run', node('require(process.argv[1]).heapOverflow()', [good], env), {
+    fails: true,
+    report: [/ERROR: AddressSanitizer: heap-buffer-overflow/]
+  })
+  expect('undefined behaviour fails the run', node('require(process.argv[1]).intOverflow(1)', [good], env), {
+    fails: true,
+    report: [/runtime error: signed integer overflow/]
+  })
+  dtlsCanary(cdir, env)
+}
 
-function main () {
-  if (process.platform !== 'linux') die('the sanitizer run needs Linux and gcc')
+// --- tsan: ThreadSanitizer ---
+
+const TSAN = ['-fsanitize=thread', '-fno-omit-frame-pointer', '-g', '-O1']
+
+// The tests that exercise more than one thread: workers, teardown, call_js,
+// progress, signals, queues, the threadpool hand-off, and the C++ wrapper
+// over all of these. The others (docs, package layout, consumer build) have
+// no threads of the library in them.
+const THREADING = [
+  'test/core.test.js',
+  'test/worker.test.js',
+  'test/torture.test.js',
+  'test/calljs.test.js',
+  'test/progress.test.js',
+  'test/signal.test.js',
+  'test/queue.test.js',
+  'test/fairness.test.js',
+  'test/exit.test.js',
+  'test/badinput.test.js',
+  'test/cpp.test.js'
+]
+
+function tsanEnv (extra = {}) {
+  return {
+    ...preloaded([gccFile('libtsan.so')]),
+    TSAN_OPTIONS: [
+      // Check only the instrumented code: napi-task and the test addon.
+      'ignore_noninstrumented_modules=1',
+      // Any report fails the process (and so its test file).
+      'exitcode=66',
+      'halt_on_error=0',
+      'second_deadlock_stack=1',
+      // node forks (child_process) from a multi-threaded process; the
+      // child execs at once, so TSan's post-fork checks would only be noise.
+      'die_after_fork=0',
+      `suppressions=${path.join(root, 'tools', 'tsan.supp')}`
+    ].join(':'),
+    NAPI_TASK_SANITIZE: 'tsan',
+    ...extra
+  }
+}
+
+function tsanCanaries (crel, env) {
+  // Many tasks, each reporting progress while the JS thread takes it.
+  const run = 'const c = require(process.argv[1]); let n = 0;' +
+    'const go = () => c.run(500, () => { if (++n < 4) go() }); go()'
+  expect('the library is race-free under TSan', node(run, [path.join(crel, 'canary.node')], env), { fails: false })
+  // TSan reports a race only when the two accesses were not ordered by
+  // any synchronisation it saw, and the runner takes the env mutex for
+  // other work between progress reports, so a run can end without the
+  // unordered pair (seen once, in a CI run on a loaded machine). The canary
+  // needs one report to prove TSan is live: up to five runs.
+  let bad
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    bad = node(run, [path.join(crel, 'canary_bad.node')], env)
+    if (bad.status !== 0 && /WARNING: ThreadSanitizer: data race/.test(bad.stderr)) break
+    log(`canary: run ${attempt} of the lock-dropping library ended without a race report (exit ${bad.status})`)
+  }
+  expect('a library that drops one lock fails the run', bad, {
+    fails: true,
+    report: [/WARNING: ThreadSanitizer: data race/, /napi_task_progress/]
+  })
+}
+
+// --- the run ---
+
+const MODES = {
+  asan: {
+    log: 'sanitize',
+    name: 'ASan + UBSan + LeakSanitizer',
+    dir: 'build-asan',
+    cflags: ASAN,
+    ldflags: ['-fsanitize=address,undefined'],
+    env: asanEnv,
+    badHeader: 'sanitize-leak.h',
+    canaries: asanCanaries,
+    skipCanary: 'NAPI_TASK_SANITIZE_SKIP_CANARY',
+    timeout: ['NAPI_TASK_SANITIZE_TIMEOUT', '600'],
+    files: null // the whole suite
+  },
+  tsan: {
+    log: 'tsan',
+    name: 'ThreadSanitizer',
+    dir: 'build-tsan',
+    cflags: TSAN,
+    ldflags: ['-fsanitize=thread'],
+    env: tsanEnv,
+    badHeader: 'tsan-race.h',
+    canaries: tsanCanaries,
+    skipCanary: 'NAPI_TASK_TSAN_SKIP_CANARY',
+    timeout: ['NAPI_TASK_TSAN_TIMEOUT', '900'],
+    files: THREADING
+  }
+}
+
+// process.env with `libs` first in LD_PRELOAD (the sanitizer runtime must
+// be the first library loaded), anything preloaded already after them.
+function preloaded (libs) {
+  return {
+    ...process.env,
+    LD_PRELOAD: libs.concat(process.env.LD_PRELOAD ? [process.env.LD_PRELOAD] : []).join(':')
+  }
+}
+
+function main (modeName, args) {
+  const mode = MODES[modeName]
+  if (!mode) {
+    die(`usage: node tools/sanitize.js <${Object.keys(MODES).join('|')}> [<tap arguments>]` +
+      ` (npm run test:sanitize, npm run test:tsan)`)
+  }
+  logName = mode.log
+  if (process.platform !== 'linux') die(`the ${mode.name} run needs Linux and gcc`)
   const t0 = Date.now()
-  const dir = path.join(root, 'build-asan')
+  const flags = { cflags: mode.cflags, ldflags: mode.ldflags }
+  const dir = path.join(root, mode.dir)
   stage(dir)
-  const release = build(dir, { cflags: SAN, ldflags: ['-fsanitize=address,undefined'] })
+  const release = build(dir, flags)
   log(`built ${path.relative(root, release)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
-  const env = sanitizerEnv({
+  const env = mode.env({
     NAPI_TASK_TEST_ADDON: path.join(release, 'test_addon.node'),
     NAPI_TASK_BUILD_DIR: release
   })
 
-  if (!process.env.NAPI_TASK_SANITIZE_SKIP_CANARY) {
-    const cdir = path.join(root, 'build-asan-canary')
-    stage(cdir, canaryGyp(path.join(root, 'tools', 'sanitize-leak.h')))
-    const crel = build(cdir, { cflags: SAN, ldflags: ['-fsanitize=address,undefined'] })
-    const good = path.join(crel, 'canary.node')
-    const bad = path.join(crel, 'canary_bad.node')
-    const run = 'require(process.argv[1]).run(200, () => {})'
-    expect('the library is clean under ASan+UBSan+LSan', node(run, [good], env), { fails: false })
-    expect('a library that leaks one allocation fails the run', node(run, [bad], env), {
-      fails: true,
-      report: [/ERROR: LeakSanitizer: detected memory leaks/, /src\/task\.c/]
-    })
-    expect('a heap overflow fails the run', node('require(process.argv[1]).heapOverflow()', [good], env), {
-      fails: true,
-      report: [/ERROR: AddressSanitizer: heap-buffer-overflow/]
-    })
-    expect('undefined behaviour fails the run', node('require(process.argv[1]).intOverflow(1)', [good], env), {
-      fails: true,
-      report: [/runtime error: signed integer overflow/]
-    })
-    dtlsCanary(cdir, env)
+  if (!process.env[mode.skipCanary]) {
+    const cdir = path.join(root, `${mode.dir}-canary`)
+    stage(cdir, canaryGyp(path.join(root, 'tools', mode.badHeader)))
+    mode.canaries(build(cdir, flags), env, cdir)
   }
 
   const tapPkg = require.resolve('tap/package.json')
   const tap = path.join(path.dirname(tapPkg), require(tapPkg).bin.tap)
-  const args = process.argv.slice(2)
-  const timeout = process.env.NAPI_TASK_SANITIZE_TIMEOUT || '600'
-  log(`tap ${args.join(' ') || '(whole suite)'} with ${env.LD_PRELOAD}`)
+  // The mode's own list of files, unless files are given.
+  const files = !mode.files || args.some(a => !a.startsWith('-'))
+    ? []
+    : mode.files.filter(f => fs.existsSync(path.join(root, f)))
+  const timeout = process.env[mode.timeout[0]] || mode.timeout[1]
+  log(`tap ${[...args, ...files].join(' ') || '(whole suite)'} with ${env.LD_PRELOAD}`)
   // Coverage is the normal run's gate (npm test); here it would only make
   // a run of a few files fail for having generated none.
-  const r = spawnSync(process.execPath, [tap, `--timeout=${timeout}`, '--disable-coverage', ...args],
+  const r = spawnSync(process.execPath, [tap, `--timeout=${timeout}`, '--disable-coverage', ...args, ...files],
     { cwd: root, env, stdio: 'inherit' })
   if (r.status !== 0) die(`tap failed (exit ${r.status}${r.signal ? ', ' + r.signal : ''})`)
   log(`clean (${((Date.now() - t0) / 1000).toFixed(0)} s)`)
 }
 
-module.exports = { stage, build, canaryGyp, node, expect, gccFile, librarySources, sanitizerEnv, SAN }
+module.exports = { ASAN, asanEnv, gccFile, librarySources, logger, MODES }
 
-if (require.main === module) main()
+if (require.main === module) main(process.argv[2], process.argv.slice(3))

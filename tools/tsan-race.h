@@ -1,10 +1,11 @@
 /*
  * Force-included (gcc -include) into the napi-task sources of the TSan
- * canary's "bad" build by tools/tsan.js: napi_task_progress() then forgets
- * to take the env mutex, so the threadpool pushes progress items while the
- * JS thread takes them. ThreadSanitizer must report that data race and fail
- * the run; if it does not, the TSan setup is broken and tools/tsan.js
- * stops. src/ itself is not touched: only this build sees the macros.
+ * canary's "bad" build by `tools/sanitize.js tsan`: napi_task_progress()
+ * then forgets to take the env mutex, so the threadpool pushes progress
+ * items while the JS thread takes them. ThreadSanitizer must report that
+ * data race and fail the run; if it does not, the TSan setup is broken and
+ * tools/sanitize.js stops. src/ itself is not touched: only this build
+ * sees the macros.
  */
 #ifndef NAPI_TASK_TSAN_RACE_H_
 #define NAPI_TASK_TSAN_RACE_H_
