@@ -16,8 +16,7 @@ const { spawn } = require('child_process')
 
 const addonPath = process.env.NAPI_TASK_TEST_ADDON ||
   path.join(__dirname, '..', 'build', 'Release', 'test_addon.node')
-const { common, torture: T } = require(addonPath)
-const bad = T.bad
+const { common, badinput: bad } = require(addonPath)
 
 const EXAMPLES = ['add_one', 'ask_js', 'hash_file', 'legacy_task', 'primes']
 
@@ -253,8 +252,8 @@ t.test('set_queue and queue_create with things that are not queues', async t => 
     if (typeof v !== 'number') t.equal(bad.queueCreate(v), 1, `queue_create(max_running = ${name} -> 0): napi_invalid_arg`)
   }
   t.equal(bad.queueCreate(1), 0, 'queue_create(1): napi_ok')
-  const q = T.queue(1)
-  T.releaseQueue(q)
+  const q = common.queue(1)
+  common.releaseQueue(q)
   const before = common.counts()
   t.equal(bad.queue(q, noop), 1, 'set_queue(released queue): napi_invalid_arg')
   t.equal(common.counts().dropped - before.dropped, 1, 'dropped exactly once')

@@ -41,7 +41,7 @@ t.test('schedule: callback(null, value), returns undefined, never synchronously'
   let called = false
   let done
   const p = new Promise(resolve => { done = resolve })
-  const r = core.addOne(41, (err, value) => {
+  const r = common.addOne(41, (err, value) => {
     called = true
     done({ err, value, args: arguments.length })
   })
@@ -57,11 +57,11 @@ t.test('schedule: the callback gets exactly (err, value), called as a plain func
   // This file is strict; the Function constructor makes a sloppy function.
   // eslint-disable-next-line no-new-func
   const sloppyFn = new Function('resolve', 'return function () { resolve({ self: this, args: [...arguments] }) }')
-  const sloppy = await new Promise(resolve => core.addOne(1, sloppyFn(resolve)))
+  const sloppy = await new Promise(resolve => common.addOne(1, sloppyFn(resolve)))
   t.equal(sloppy.self, globalThis, 'a sloppy function sees the global, as any plain call')
   t.same(sloppy.args, [null, 2])
   const strict = await new Promise(resolve => {
-    core.addOne(2, function () { 'use strict'; resolve({ self: this, args: [...arguments] }) })
+    common.addOne(2, function () { 'use strict'; resolve({ self: this, args: [...arguments] }) })
   })
   t.equal(strict.self, undefined, 'no receiver: a strict function sees undefined')
   t.same(strict.args, [null, 3])
@@ -83,7 +83,7 @@ t.test('schedule: a settled task keeps no hold on its callback', async t => {
     const big = new Array(1000).fill(i)
     const callback = (err, value) => resolve(value + big.length)
     refs.push(new WeakRef(callback))
-    core.addOne(i, callback)
+    common.addOne(i, callback)
   })))
   const alive = await aliveAfterGc(refs)
   t.equal(alive, 0, 'every callback collected after its task settled')
@@ -98,7 +98,7 @@ t.test('schedule: accessors on Array.prototype and Object.prototype see no callb
   const addonPath = process.env.NAPI_TASK_TEST_ADDON ||
     path.join(__dirname, '..', 'build', 'Release', 'test_addon.node')
   const script = `
-    const { core } = require(${JSON.stringify(addonPath)})
+    const { common } = require(${JSON.stringify(addonPath)})
     // Node's own internals may fill holey arrays meanwhile (the nextTick
     // queue), which runs these accessors too: what must not happen is that
     // one of them is handed a callback.
@@ -115,7 +115,7 @@ t.test('schedule: accessors on Array.prototype and Object.prototype see no callb
     let left = 64
     let good = 0
     for (let i = 0; i < 64; i++) {
-      core.addOne(i, (err, value) => {
+      common.addOne(i, (err, value) => {
         if (err === null && value === i + 1) good++
         if (--left === 0) process.stdout.write(JSON.stringify({ good, diverted }))
       })
@@ -141,7 +141,7 @@ t.test('schedule_task: napi_ok and callback(null, value)', async t => {
 })
 
 t.test('promise: resolves with the value', async t => {
-  const p = core.addOne(9)
+  const p = common.addOne(9)
   t.ok(p instanceof Promise)
   t.equal(await p, 10)
   await balanced(t)
@@ -301,7 +301,7 @@ t.test('an exception thrown by the callback itself is uncaught, as in Node', asy
       for (const l of listeners) process.on('uncaughtException', l)
       resolve(e)
     })
-    core.addOne(1, () => { throw new Error('from the callback') })
+    common.addOne(1, () => { throw new Error('from the callback') })
   })
   t.equal(err.message, 'from the callback')
   await balanced(t)
@@ -334,7 +334,7 @@ t.test('bad input: callback not a function -> TypeError, data dropped once', asy
         code: 'ERR_INVALID_ARG_TYPE',
         message: `The "callback" argument must be of type function. ${received}`
       }, `${fn.name} ${String(typeof value)}`)
-      t.equal(core.lastStatus(), napi.function_expected)
+      t.equal(common.lastStatus(), napi.function_expected)
     }
   }
   const after = await balanced(t)
@@ -396,20 +396,20 @@ t.test('discard drops, never runs', async t => {
 t.test('AsyncLocalStorage: the store at schedule time, in the callback and after await', NO_ASYNC_CONTEXT, async t => {
   const als = new AsyncLocalStorage()
   const seen = await als.run({ id: 'cb' }, () => new Promise(resolve => {
-    core.addOne(1, () => resolve(als.getStore()))
+    common.addOne(1, () => resolve(als.getStore()))
   }))
   t.same(seen, { id: 'cb' })
 
   const results = await Promise.all([1, 2, 3].map(i =>
     als.run({ id: i }, async () => {
-      const v = await core.addOne(i)
+      const v = await common.addOne(i)
       return { v, store: als.getStore() }
     })))
   t.same(results, [1, 2, 3].map(i => ({ v: i + 1, store: { id: i } })))
 
   const nested = await als.run('outer', () => new Promise(resolve => {
-    core.addOne(1, () => {
-      als.run('inner', () => core.addOne(2, () => resolve(als.getStore())))
+    common.addOne(1, () => {
+      als.run('inner', () => common.addOne(2, () => resolve(als.getStore())))
     })
   }))
   t.equal(nested, 'inner')
@@ -428,7 +428,7 @@ t.test('AsyncLocalStorage: one callback shared by tasks scheduled in different s
     seen.push([value, als.getStore()])
     if (--left === 0) done()
   }
-  for (const id of ['a', 'b', 'c']) als.run(id, () => core.addOne(id.charCodeAt(0), shared))
+  for (const id of ['a', 'b', 'c']) als.run(id, () => common.addOne(id.charCodeAt(0), shared))
   await all
   t.same(seen.sort((x, y) => x[0] - y[0]), [[98, 'a'], [99, 'b'], [100, 'c']])
   await balanced(t)
@@ -449,7 +449,7 @@ t.test('set_name: the async_hooks resource type; callback runs in its context', 
   t.equal(value, 5)
   t.equal(inside, 'my_addon:resize')
   const plain = await new Promise(resolve => {
-    core.addOne(1, () => resolve(types.get(executionAsyncId())))
+    common.addOne(1, () => resolve(types.get(executionAsyncId())))
   })
   t.equal(plain, 'napi_task', 'the default resource type')
   await balanced(t)
@@ -457,10 +457,10 @@ t.test('set_name: the async_hooks resource type; callback runs in its context', 
 
 t.test('many tasks at once: all settle, in any order, balanced', async t => {
   const n = 5000
-  const values = await Promise.all(Array.from({ length: n }, (_, i) => core.addOne(i)))
+  const values = await Promise.all(Array.from({ length: n }, (_, i) => common.addOne(i)))
   t.equal(values.length, n)
   t.ok(values.every((v, i) => v === i + 1))
-  const viaCb = await Promise.all(Array.from({ length: n }, (_, i) => cb(core.addOne, i)))
+  const viaCb = await Promise.all(Array.from({ length: n }, (_, i) => cb(common.addOne, i)))
   t.ok(viaCb.every(({ err, value }, i) => err === null && value === i + 1))
   await balanced(t)
 })
