@@ -1,5 +1,5 @@
-/* What several test files share: the accounting, helpers and gates of the
-   test addon's features, and exports.common: counts() and gate control;
+/* What several test files share: the accounting of the test addon's
+   features, and exports.common: counts() and gate control (helpers.c);
    the configurable job run() with its counters (signal, progress, queue and
    fairness tests); bare and owning queue handles; addOne() and
    leakBuilt().
@@ -72,93 +72,6 @@ void tr_drop_bytes(void *p) {
   free(h);
 }
 
-napi_value js_undefined(napi_env env) {
-  napi_value v;
-  napi_get_undefined(env, &v);
-  return v;
-}
-
-napi_value js_int(napi_env env, int64_t n) {
-  napi_value v;
-  napi_create_int64(env, n, &v);
-  return v;
-}
-
-napi_value js_str(napi_env env, const char *s) {
-  napi_value v;
-  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
-  return v;
-}
-
-double arg_double(napi_env env, napi_value v) {
-  double d = 0;
-  napi_get_value_double(env, v, &d);
-  return d;
-}
-
-void arg_string(napi_env env, napi_value v, char *buf, size_t size) {
-  size_t len;
-  buf[0] = '\0';
-  if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok)
-    buf[0] = '\0';
-}
-
-void set_fn(napi_env env, napi_value obj, const char *name, napi_callback cb) {
-  napi_value fn;
-  napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
-  napi_set_named_property(env, obj, name, fn);
-}
-
-struct gate {
-  nt_mutex mu;
-  nt_cond cond;
-  long permits;
-  int waiting;
-};
-
-#define GATES 16
-static gate gates[GATES];
-static nt_once_t gates_once = NT_ONCE_INIT;
-
-static void gates_init(void) {
-  for (int i = 0; i < GATES; i++) {
-    nt_mutex_init(&gates[i].mu);
-    nt_cond_init(&gates[i].cond);
-  }
-}
-
-gate *gate_get(int id) {
-  nt_once(&gates_once, gates_init);
-  if (id < 0 || id >= GATES) abort();
-  return &gates[id];
-}
-
-void gate_wait(gate *g) {
-  nt_mutex_lock(&g->mu);
-  g->waiting++;
-  nt_cond_broadcast(&g->cond);
-  while (g->permits == 0) nt_cond_wait(&g->cond, &g->mu);
-  g->permits--;
-  g->waiting--;
-  nt_cond_broadcast(&g->cond);
-  nt_mutex_unlock(&g->mu);
-}
-
-void gate_open(gate *g, int count) {
-  nt_mutex_lock(&g->mu);
-  g->permits += count;
-  nt_cond_broadcast(&g->cond);
-  nt_mutex_unlock(&g->mu);
-}
-
-int gate_waiting(gate *g) {
-  int n;
-  nt_mutex_lock(&g->mu);
-  n = g->waiting;
-  nt_mutex_unlock(&g->mu);
-  return n;
-}
-
 /* ---- small shared helpers ---- */
 
 NT_THREAD_LOCAL napi_status last_status = napi_ok;
@@ -195,10 +108,6 @@ void drop_with_extra(void *data) {
   tracked *tr = data;
   free(tr->extra);
   tr_drop(tr);
-}
-
-void put_int(napi_env env, napi_value o, const char *k, int64_t v) {
-  napi_set_named_property(env, o, k, js_int(env, v));
 }
 
 char *owned_string(const char *prefix, double v) {
@@ -492,16 +401,6 @@ static napi_value get_last_status(napi_env env, napi_callback_info info) {
   return js_int(env, last_status);
 }
 
-/* The pool size napi-task assumes (libuv's rule, as src/env.c). */
-static napi_value pool_size(napi_env env, napi_callback_info info) {
-  const char *v = getenv("UV_THREADPOOL_SIZE");
-  long n = v != NULL ? strtol(v, NULL, 10) : 4;
-  (void)info;
-  if (n < 1) n = 1;
-  if (n > 1024) n = 1024;
-  return js_int(env, n);
-}
-
 /* ---- queues: bare handles (queueCreate) and owning ones (queue) ---- */
 
 napi_task_queue queue_arg(napi_env env, napi_value v) {
@@ -631,51 +530,17 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   return o;
 }
 
-/* gateOpen(id, count) */
-static napi_value js_gate_open(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  gate_open(gate_get((int)arg_double(env, argv[0])),
-            (int)arg_double(env, argv[1]));
-  return js_undefined(env);
-}
-
-/* gateWaiting(id): how many performs wait on the gate now. */
-static napi_value js_gate_waiting(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  return js_int(env, gate_waiting(gate_get((int)arg_double(env, argv[0]))));
-}
-
-/* gateDrain(id): takes back unused permits (between scenarios). */
-static napi_value js_gate_drain(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  gate *g;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  g = gate_get((int)arg_double(env, argv[0]));
-  nt_mutex_lock(&g->mu);
-  g->permits = 0;
-  nt_mutex_unlock(&g->mu);
-  return js_undefined(env);
-}
-
 napi_value init_common(napi_env env) {
   napi_value o;
   CHECK(env, napi_create_object(env, &o));
   set_fn(env, o, "counts", counts);
-  set_fn(env, o, "gateOpen", js_gate_open);
-  set_fn(env, o, "gateWaiting", js_gate_waiting);
-  set_fn(env, o, "gateDrain", js_gate_drain);
+  set_shared_fns(env, o); /* gateOpen, gateWaiting, gateDrain, poolSize */
   set_fn(env, o, "run", run);
   set_fn(env, o, "counters", counters_js);
   set_fn(env, o, "reset", reset);
   set_fn(env, o, "waitFor", wait_for);
   set_fn(env, o, "waitGate", wait_gate);
   set_fn(env, o, "lastStatus", get_last_status);
-  set_fn(env, o, "poolSize", pool_size);
   set_fn(env, o, "queueCreate", queue_create);
   set_fn(env, o, "queueRelease", queue_release);
   set_fn(env, o, "queue", make_queue);

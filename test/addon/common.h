@@ -25,6 +25,9 @@
 
 #include "napi_task.h"
 
+/* js_*, arg_*, set_fn, put_int and gates, shared with the C++ test addon. */
+#include "helpers.h"
+
 typedef struct tracked {
   uint32_t magic; /* TR_LIVE until consumed or dropped */
   double value;   /* a number the scenario carries */
@@ -50,21 +53,6 @@ void *tr_bytes(size_t n);
     }                                                             \
   } while (0)
 
-napi_value js_undefined(napi_env env);
-napi_value js_int(napi_env env, int64_t v);
-napi_value js_str(napi_env env, const char *s);
-double arg_double(napi_env env, napi_value v);
-/* Copies a JS string argument into buf (empty on failure). */
-void arg_string(napi_env env, napi_value v, char *buf, size_t size);
-void set_fn(napi_env env, napi_value obj, const char *name, napi_callback cb);
-
-/* A gate: perform blocks on it until JS opens it. Thread-safe. */
-typedef struct gate gate;
-gate *gate_get(int id); /* ids 0..15, created on first use */
-void gate_wait(gate *g);
-void gate_open(gate *g, int count);
-int gate_waiting(gate *g);
-
 /* ---- shared by the scenarios of several test files (common.c) ---- */
 
 /* JS thread: status of the last napi-task call a shared scenario (and
@@ -81,8 +69,6 @@ napi_value complete_number(napi_env env, void *data);
 napi_task_output perform_add_one(napi_task_ctx ctx, void *data);
 /* The drop of data whose tracked record's extra is malloc'd. */
 void drop_with_extra(void *data);
-/* o[k] = v (a status or a count). */
-void put_int(napi_env env, napi_value o, const char *k, int64_t v);
 /* An owned (tr_bytes) string: prefix followed by v. */
 char *owned_string(const char *prefix, double v);
 void busy_wait_us(double us);
