@@ -28,7 +28,7 @@ const KNOWN_SIGNAL = {}
 
 const balanced = require('./fixtures/balanced')
 
-t.test('sweep: every exported function with every wrong type', async t => {
+t.test('badinput_sweep: every exported function with every wrong type', async t => {
   const callLog = path.join(os.tmpdir(), `napi-task-sweep-${process.pid}.log`)
   t.teardown(() => fs.rmSync(callLog, { force: true }))
   // Under ASan (npm run test:sanitize) the sweep runs without the leak
@@ -128,7 +128,7 @@ const rejects = (t, label, fn) => {
   t.equal(after.twice, before.twice, `${label}: nothing twice`)
 }
 
-t.test('napi_task_schedule / schedule_task: callback of each wrong type', async t => {
+t.test('badinput_callback: napi_task_schedule / schedule_task, callback of each wrong type', async t => {
   for (const [name, v] of wrongValues()) {
     rejects(t, `schedule(${name})`, () => bad.callback(v))
     rejects(t, `schedule_task(${name})`, () => bad.scheduleTask(v))
@@ -137,21 +137,21 @@ t.test('napi_task_schedule / schedule_task: callback of each wrong type', async 
   balanced(t, common.counts(), 'after the callbacks')
 })
 
-t.test('napi_task_set_progress: on_progress of each wrong type', async t => {
+t.test('badinput_on_progress: napi_task_set_progress, on_progress of each wrong type', async t => {
   for (const [name, v] of wrongValues()) {
     rejects(t, `set_progress(${name})`, () => bad.progress(v, noop))
   }
   balanced(t, common.counts(), 'after set_progress')
 })
 
-t.test('napi_task_set_signal: signal of each wrong type', async t => {
+t.test('badinput_signal: napi_task_set_signal, signal of each wrong type', async t => {
   for (const [name, v] of wrongValues()) {
     rejects(t, `set_signal(${name})`, () => bad.signal(v, noop))
   }
   balanced(t, common.counts(), 'after set_signal')
 })
 
-t.test('set_signal: things that pass instanceof AbortSignal but are not signals', async t => {
+t.test('badinput_signal_look_alikes: set_signal with things that pass instanceof AbortSignal but are not signals', async t => {
   // They get past the instanceof check; reading `aborted` at delivery then
   // throws (Node's own ERR_INVALID_THIS, or the revoked proxy's TypeError).
   // Whatever is thrown, the data is dropped exactly once and nothing
@@ -190,7 +190,7 @@ t.test('set_signal: things that pass instanceof AbortSignal but are not signals'
   balanced(t, common.counts(), 'after the signal look-alikes')
 })
 
-t.test('a signal whose getters and listener methods throw', async t => {
+t.test('badinput_signal_throwing_getters: a signal whose getters and listener methods throw', async t => {
   const make = patch => {
     const ac = new AbortController()
     Object.defineProperties(ac.signal, patch(ac))
@@ -242,7 +242,7 @@ t.test('a signal whose getters and listener methods throw', async t => {
   }
 })
 
-t.test('set_queue and queue_create with things that are not queues', async t => {
+t.test('badinput_queue: set_queue and queue_create with things that are not queues', async t => {
   for (const [name, v] of wrongValues()) {
     const before = common.counts()
     const status = bad.queue(v, noop)
@@ -260,7 +260,7 @@ t.test('set_queue and queue_create with things that are not queues', async t => 
   balanced(t, common.counts(), 'after set_queue')
 })
 
-t.test('a callback that is a revoked Proxy of a function', async t => {
+t.test('badinput_revoked_proxy_callback: a callback that is a revoked Proxy of a function', async t => {
   // typeof is 'function', so napi-task accepts it; calling it throws. That
   // is the user's callback throwing: an uncaught exception, as with any
   // Node callback, and the task's data is still accounted for.

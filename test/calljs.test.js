@@ -32,7 +32,7 @@ const deliveries = {
 }
 
 for (const [how, deliver] of Object.entries(deliveries)) {
-  t.test(`call_js_answer (${how}): perform uses what JS answered`, async t => {
+  t.test(`calljs_answer (${how}): perform uses what JS answered`, async t => {
     common.reset()
     const calls = []
     calljs.handlers.plusOne = (q) => { calls.push(q); return q + 1 }
@@ -43,7 +43,7 @@ for (const [how, deliver] of Object.entries(deliveries)) {
     balanced(t)
   })
 
-  t.test(`call_js_throws (${how}): the exception becomes the task's error`, async t => {
+  t.test(`calljs_throws (${how}): the exception becomes the task's error`, async t => {
     const thrown = new RangeError('no answer')
     calljs.handlers.throws = () => { throw thrown }
     common.reset()
@@ -64,7 +64,7 @@ for (const [how, deliver] of Object.entries(deliveries)) {
     balanced(t)
   })
 
-  t.test(`call_js_throws_error_output_wins (${how}): perform's error output wins`, async t => {
+  t.test(`calljs_throws_error_output_wins (${how}): perform's error output wins`, async t => {
     calljs.handlers.throws = () => { throw new Error('from JS') }
     const r = await deliver({ key: 'throws', errorOutput: true })
     t.type(r.err, Error)
@@ -73,7 +73,7 @@ for (const [how, deliver] of Object.entries(deliveries)) {
     balanced(t)
   })
 
-  t.test(`call_js_aborted_while_waiting (${how}): napi_cancelled, fn never runs, no hang`, async t => {
+  t.test(`calljs_aborted_while_waiting (${how}): napi_cancelled, fn never runs, no hang`, async t => {
     // The task waits on a gate; once it runs, JS opens the gate and stays
     // blocked until perform is about to ask, then aborts. The JS thread
     // never turned, so the request cannot have been taken: call_js must
@@ -100,7 +100,7 @@ for (const [how, deliver] of Object.entries(deliveries)) {
     balanced(t)
   })
 
-  t.test(`call_js_after_abort (${how}): napi_cancelled at once`, async t => {
+  t.test(`calljs_after_abort (${how}): napi_cancelled at once`, async t => {
     common.gateDrain(GATE)
     common.reset()
     let called = 0
@@ -118,7 +118,7 @@ for (const [how, deliver] of Object.entries(deliveries)) {
   })
 }
 
-t.test('call_js_status: fn\'s own status comes back', async t => {
+t.test('calljs_status: fn\'s own status comes back', async t => {
   common.reset()
   calljs.handlers.notANumber = () => 'forty-two'
   const value = await calljs.ask({ key: 'notANumber', question: 1 })
@@ -130,7 +130,7 @@ t.test('call_js_status: fn\'s own status comes back', async t => {
 
 // The batch delivers progress before it runs call_js requests, so perform's
 // order holds: what it reported before asking reaches JS before fn runs.
-t.test('call_js_after_progress: progress reported before asking is delivered before fn runs', async t => {
+t.test('calljs_after_progress: progress reported before asking is delivered before fn runs', async t => {
   common.gateDrain(GATE)
   common.reset()
   const events = []
@@ -150,7 +150,7 @@ t.test('call_js_after_progress: progress reported before asking is delivered bef
   balanced(t)
 })
 
-t.test('call_js_async_context: fn runs in the context of the delivery', NO_ASYNC_CONTEXT, async t => {
+t.test('calljs_async_context: fn runs in the context of the delivery', NO_ASYNC_CONTEXT, async t => {
   const als = new AsyncLocalStorage()
   const seen = []
   calljs.handlers.store = (q) => {
@@ -176,7 +176,7 @@ const inWorker = (source) => new Promise((resolve, reject) => {
   w.on('exit', resolve)
 })
 
-t.test('call_js_env_teardown_while_waiting: napi_cancelled, terminate does not hang', skipOn({
+t.test('calljs_env_teardown_while_waiting: napi_cancelled, terminate does not hang', skipOn({
   deno: 'terminating a worker whose JS is running (here: spinning) runs no cleanup hook, so nothing can answer the waiting call_js'
 }), async t => {
   // The worker's JS thread spins forever, so it never takes the request:
@@ -205,7 +205,7 @@ t.test('call_js_env_teardown_while_waiting: napi_cancelled, terminate does not h
   balanced(t)
 })
 
-t.test('call_js_env_teardown_before_asking: napi_cancelled at once', async t => {
+t.test('calljs_env_teardown_before_asking: napi_cancelled at once', async t => {
   common.reset()
   await inWorker(`
     const { parentPort, workerData } = require('worker_threads')

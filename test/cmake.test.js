@@ -165,7 +165,7 @@ const buildAndCheck = (t, dir, lib) => {
     'no libnapi_task.a outside the consumer\'s build/')
 }
 
-t.test('the setup.md CMake snippet is the documented one', async t => {
+t.test('cmake_setup_snippet: the setup.md CMake snippet is the documented one', async t => {
   t.match(cmakeText, /execute_process\(COMMAND node -p "require\('napi-task'\)\.cmake_dir"/)
   t.match(cmakeText, /add_subdirectory\(\$\{NAPI_TASK_DIR\} napi-task\)/)
   t.match(cmakeText, /target_link_libraries\(my_addon PRIVATE napi_task \$\{CMAKE_JS_LIB\}\)/)
@@ -173,7 +173,7 @@ t.test('the setup.md CMake snippet is the documented one', async t => {
   t.equal(require('cmake-js/package.json').version.split('.')[0], '7', 'cmake-js 7')
 })
 
-t.test('the check would catch a download: cmake-js outside Node-API mode fails offline', async t => {
+t.test('cmake_offline_check: the check would catch a download: cmake-js outside Node-API mode fails offline', async t => {
   const dir = tmp(t, 'napi-task-cmake-dl-')
   const home = tmp(t, 'napi-task-home-')
   fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"x","version":"1.0.0"}')
@@ -184,7 +184,7 @@ t.test('the check would catch a download: cmake-js outside Node-API mode fails o
   t.same(fs.readdirSync(home), ['.cmake-js'], 'and left ~/.cmake-js')
 })
 
-t.test('installed from the packed tarball', async t => {
+t.test('cmake_tarball: installed from the packed tarball', async t => {
   const packDir = tmp(t, 'napi-task-pack-')
   execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir,
     '--loglevel=error'], { cwd: root, stdio: 'pipe' })
@@ -198,7 +198,7 @@ t.test('installed from the packed tarball', async t => {
   t.same(buildOutputs(installed, 0), [], 'no build file in the installed package')
 })
 
-t.test('linked as a file: directory dependency', async t => {
+t.test('cmake_linked: linked as a file: directory dependency', async t => {
   const dir = consumer(t, `file:${root}`)
   t.ok(fs.lstatSync(path.join(dir, 'node_modules', 'napi-task')).isSymbolicLink(),
     'npm linked the library')

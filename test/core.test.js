@@ -37,7 +37,7 @@ const balanced = async (t) => {
   return checkBalanced(t, common.counts())
 }
 
-t.test('schedule: callback(null, value), returns undefined, never synchronously', async t => {
+t.test('core_schedule: callback(null, value), returns undefined, never synchronously', async t => {
   let called = false
   let done
   const p = new Promise(resolve => { done = resolve })
@@ -53,7 +53,7 @@ t.test('schedule: callback(null, value), returns undefined, never synchronously'
   await balanced(t)
 })
 
-t.test('schedule: the callback gets exactly (err, value), called as a plain function', async t => {
+t.test('core_schedule_callback_args: the callback gets exactly (err, value), called as a plain function', async t => {
   // This file is strict; the Function constructor makes a sloppy function.
   // eslint-disable-next-line no-new-func
   const sloppyFn = new Function('resolve', 'return function () { resolve({ self: this, args: [...arguments] }) }')
@@ -75,7 +75,7 @@ t.test('schedule: the callback gets exactly (err, value), called as a plain func
   await balanced(t)
 })
 
-t.test('schedule: a settled task keeps no hold on its callback', async t => {
+t.test('core_schedule_lets_go: a settled task keeps no hold on its callback', async t => {
   // Callbacks are kept in an env-owned array while in flight; settling
   // must let them go, or every closure ever passed would stay reachable.
   const refs = []
@@ -90,7 +90,7 @@ t.test('schedule: a settled task keeps no hold on its callback', async t => {
   await balanced(t)
 })
 
-t.test('schedule: accessors on Array.prototype and Object.prototype see no callback', async t => {
+t.test('core_schedule_prototype_accessors: accessors on Array.prototype and Object.prototype see no callback', async t => {
   // Callbacks are kept in a store without a prototype: indexed accessors
   // installed by user code can neither read them nor divert them. In a
   // child process, since such accessors break any code that fills arrays.
@@ -132,7 +132,7 @@ t.test('schedule: accessors on Array.prototype and Object.prototype see no callb
   t.same(out, { good: 64, diverted: 0 }, 'every callback called with its value, none handed to an accessor')
 })
 
-t.test('schedule_task: napi_ok and callback(null, value)', async t => {
+t.test('core_schedule_task: napi_ok and callback(null, value)', async t => {
   const got = await new Promise(resolve => {
     const status = core.addOneTask(1.5, (err, value) => resolve({ err, value, status }))
   })
@@ -140,14 +140,14 @@ t.test('schedule_task: napi_ok and callback(null, value)', async t => {
   await balanced(t)
 })
 
-t.test('promise: resolves with the value', async t => {
+t.test('core_promise_resolves: resolves with the value', async t => {
   const p = common.addOne(9)
   t.ok(p instanceof Promise)
   t.equal(await p, 10)
   await balanced(t)
 })
 
-t.test('promise: rejects with the error', async t => {
+t.test('core_promise_rejects: rejects with the error', async t => {
   await t.rejects(core.output('error', 7, 'seven'), {
     message: 'failed with 7 and seven',
     code: 'ETEST_CODE'
@@ -155,7 +155,7 @@ t.test('promise: rejects with the error', async t => {
   await balanced(t)
 })
 
-t.test('every output constructor, exact values, callback and promise', async t => {
+t.test('core_outputs: every output constructor, exact values, callback and promise', async t => {
   const cases = [
     ['undefined', 0, '', undefined],
     ['true', 0, '', true],
@@ -183,7 +183,7 @@ t.test('every output constructor, exact values, callback and promise', async t =
   await balanced(t)
 })
 
-t.test('buffer output: bytes intact, zero-copy bytes dropped once when collected', async t => {
+t.test('core_buffer_output: bytes intact, zero-copy bytes dropped once when collected', async t => {
   // Each Buffer lives only inside check(), so nothing in this frame keeps
   // one alive when balanced() collects.
   const check = async len => {
@@ -203,7 +203,7 @@ t.test('buffer output: bytes intact, zero-copy bytes dropped once when collected
   await balanced(t)
 })
 
-t.test('napi_task_error: code and formatted message', async t => {
+t.test('core_error: napi_task_error, code and formatted message', async t => {
   const { err, value } = await cb(core.output, 'error', -12, 'x%sy')
   t.equal(value, undefined)
   t.ok(err instanceof Error)
@@ -215,7 +215,7 @@ t.test('napi_task_error: code and formatted message', async t => {
   await balanced(t)
 })
 
-t.test('napi_task_error_uv: shaped exactly like fs errors', async t => {
+t.test('core_error_uv: napi_task_error_uv, shaped exactly like fs errors', async t => {
   const missing = path.join(__dirname, 'no such dir', 'missing.txt')
   let expected
   try {
@@ -266,7 +266,7 @@ t.test('napi_task_error_uv: shaped exactly like fs errors', async t => {
   await balanced(t)
 })
 
-t.test('complete throwing: reaches the callback / rejection, never uncaughtException', async t => {
+t.test('core_complete_throws: reaches the callback / rejection, never uncaughtException', async t => {
   const uncaught = []
   const onUncaught = e => uncaught.push(e)
   process.on('uncaughtException', onUncaught)
@@ -293,7 +293,7 @@ t.test('complete throwing: reaches the callback / rejection, never uncaughtExcep
   await balanced(t)
 })
 
-t.test('an exception thrown by the callback itself is uncaught, as in Node', async t => {
+t.test('core_callback_throws: an exception thrown by the callback itself is uncaught, as in Node', async t => {
   const err = await new Promise(resolve => {
     const listeners = process.listeners('uncaughtException')
     process.removeAllListeners('uncaughtException')
@@ -307,7 +307,7 @@ t.test('an exception thrown by the callback itself is uncaught, as in Node', asy
   await balanced(t)
 })
 
-t.test('bad input: callback not a function -> TypeError, data dropped once', async t => {
+t.test('core_bad_callback: callback not a function -> TypeError, data dropped once', async t => {
   const before = common.counts()
   const wrong = [
     [undefined, 'Received undefined'],
@@ -342,7 +342,7 @@ t.test('bad input: callback not a function -> TypeError, data dropped once', asy
   t.equal(after.consumed, before.consumed, 'no perform ran')
 })
 
-t.test('NULL arguments: napi_invalid_arg, no crash, data dropped once', async t => {
+t.test('core_null_args: napi_invalid_arg, no crash, data dropped once', async t => {
   const before = common.counts()
   const s = core.nullArgs()
   t.same(s, {
@@ -363,7 +363,7 @@ t.test('NULL arguments: napi_invalid_arg, no crash, data dropped once', async t 
   t.equal(after.dropped - before.dropped, 6, 'the 3 failed builds, 2 failed deliveries, 1 discard')
 })
 
-t.test('a task delivered twice: napi_invalid_arg, runs once', async t => {
+t.test('core_delivered_twice: napi_invalid_arg, runs once', async t => {
   const before = common.counts()
   let calls = 0
   let done
@@ -385,7 +385,7 @@ t.test('a task delivered twice: napi_invalid_arg, runs once', async t => {
   t.equal(after.consumed - before.consumed, 2, 'input consumed by perform, output by complete')
 })
 
-t.test('discard drops, never runs', async t => {
+t.test('core_discard: drops, never runs', async t => {
   const before = common.counts()
   core.discarded(100)
   const after = await balanced(t)
@@ -393,7 +393,7 @@ t.test('discard drops, never runs', async t => {
   t.equal(after.consumed - before.consumed, 0)
 })
 
-t.test('AsyncLocalStorage: the store at schedule time, in the callback and after await', NO_ASYNC_CONTEXT, async t => {
+t.test('core_async_context: AsyncLocalStorage, the store at schedule time, in the callback and after await', NO_ASYNC_CONTEXT, async t => {
   const als = new AsyncLocalStorage()
   const seen = await als.run({ id: 'cb' }, () => new Promise(resolve => {
     common.addOne(1, () => resolve(als.getStore()))
@@ -416,7 +416,7 @@ t.test('AsyncLocalStorage: the store at schedule time, in the callback and after
   await balanced(t)
 })
 
-t.test('AsyncLocalStorage: one callback shared by tasks scheduled in different stores', NO_ASYNC_CONTEXT, async t => {
+t.test('core_async_context_shared_callback: one callback shared by tasks scheduled in different stores', NO_ASYNC_CONTEXT, async t => {
   // The same function serves tasks scheduled in different contexts: each
   // call sees the store of its own schedule call.
   const als = new AsyncLocalStorage()
@@ -434,7 +434,7 @@ t.test('AsyncLocalStorage: one callback shared by tasks scheduled in different s
   await balanced(t)
 })
 
-t.test('set_name: the async_hooks resource type; callback runs in its context', skipOn({
+t.test('core_set_name: the async_hooks resource type; callback runs in its context', skipOn({
   bun: 'async_hooks.createHook sees no resource of a native addon (napi_async_init makes none)'
 }), async t => {
   const types = new Map()
@@ -455,7 +455,7 @@ t.test('set_name: the async_hooks resource type; callback runs in its context', 
   await balanced(t)
 })
 
-t.test('many tasks at once: all settle, in any order, balanced', async t => {
+t.test('core_many_tasks: all settle, in any order, balanced', async t => {
   const n = 5000
   const values = await Promise.all(Array.from({ length: n }, (_, i) => common.addOne(i)))
   t.equal(values.length, n)
@@ -465,6 +465,6 @@ t.test('many tasks at once: all settle, in any order, balanced', async t => {
   await balanced(t)
 })
 
-t.test('the addon keeps its instance-data slot', async t => {
+t.test('core_instance_data: the addon keeps its instance-data slot', async t => {
   t.equal(addon.instanceDataOk(), true)
 })

@@ -101,7 +101,7 @@ t.test('fairness_fs_during_queue_flood: the same with the flood in a queue', asy
   balanced(t)
 })
 
-t.test('runner_starts_while_js_is_busy: a task delivered right after a runner left starts without the loop', async t => {
+t.test('fairness_runner_starts_while_js_is_busy: a task delivered right after a runner left starts without the loop', async t => {
   common.reset()
   common.gateDrain(14)
   const first = common.run({ value: 1, gate: 14 })

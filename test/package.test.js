@@ -4,7 +4,7 @@ const t = require('tap')
 const fs = require('fs')
 const path = require('path')
 
-t.test('index.js gives include_dir and the gyp target, relative to cwd', async t => {
+t.test('package_include_dir: index.js gives include_dir and the gyp target, relative to cwd', async t => {
   const pkg = require('..')
   const root = path.join(__dirname, '..')
   t.equal(pkg.version, require('../package.json').version)
@@ -16,7 +16,7 @@ t.test('index.js gives include_dir and the gyp target, relative to cwd', async t
   t.notOk(path.isAbsolute(pkg.include_dir), 'relative, as gyp wants')
 })
 
-t.test('index.js gives cmake_dir: the absolute real path, forward slashes', async t => {
+t.test('package_cmake_dir: index.js gives cmake_dir: the absolute real path, forward slashes', async t => {
   const pkg = require('..')
   const root = fs.realpathSync(path.join(__dirname, '..'))
   t.equal(pkg.cmake_dir, root.split(path.sep).join('/'))
@@ -25,13 +25,13 @@ t.test('index.js gives cmake_dir: the absolute real path, forward slashes', asyn
   t.ok(fs.existsSync(path.join(pkg.cmake_dir, 'CMakeLists.txt')))
 })
 
-t.test('index.d.ts declares exactly what index.js exports', async t => {
+t.test('package_types: index.d.ts declares exactly what index.js exports', async t => {
   const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
   const declared = [...dts.matchAll(/^export declare const (\w+): string$/gm)].map(m => m[1])
   t.same(declared.sort(), Object.keys(require('..')).sort())
 })
 
-t.test('index.js from the package directory itself', async t => {
+t.test('package_self: index.js from the package directory itself', async t => {
   const cwd = process.cwd()
   process.chdir(path.join(__dirname, '..'))
   t.teardown(() => process.chdir(cwd))
@@ -41,7 +41,7 @@ t.test('index.js from the package directory itself', async t => {
   t.equal(pkg.gyp, 'napi_task.gyp:napi_task')
 })
 
-t.test('linked (real path outside the consumer): the gyp target is copied into build/', async t => {
+t.test('package_linked: linked (real path outside the consumer): the gyp target is copied into build/', async t => {
   const os = require('os')
   const consumer = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-linked-'))
   const cwd = process.cwd()
@@ -63,7 +63,7 @@ t.test('linked (real path outside the consumer): the gyp target is copied into b
   t.equal(path.resolve(pkg.include_dir), path.join(__dirname, '..', 'include'))
 })
 
-t.test('package.json builds nothing on install and ships the sources', async t => {
+t.test('package_json: package.json builds nothing on install and ships the sources', async t => {
   const pkg = require('../package.json')
   t.equal(pkg.gypfile, false)
   t.notOk(pkg.scripts.install, 'no install script runs in consumers')

@@ -234,7 +234,7 @@ t.test('signal_shared_by_1000_tasks: one listener, no warning, removed after set
   }
 })
 
-t.test('signal_listener_stays_while_a_task_remains', async t => {
+t.test('signal_listener_stays: while a task remains', async t => {
   const ac = new AbortController()
   common.gateDrain(GATE + 3)
   const slow = deliveries.promise({ value: 1, signal: ac.signal, gate: GATE + 3 })
@@ -444,7 +444,7 @@ t.test('signal_abort_from_the_task_callback: other tasks in the same batch', asy
   balanced(t)
 })
 
-t.test('a failed delivery lets go of its callback, even with an exception pending', async t => {
+t.test('signal_failed_delivery_lets_go: a failed delivery lets go of its callback, even with an exception pending', async t => {
   // addEventListener throws: delivery fails after the callback was stored,
   // with the exception pending. The callback must not stay reachable.
   const ac = new AbortController()
@@ -473,7 +473,7 @@ t.test('a failed delivery lets go of its callback, even with an exception pendin
   balanced(t)
 })
 
-t.test('AbortError: a throwing setter on Error.prototype cannot stop the callback', async t => {
+t.test('signal_abort_error_setter_throws: a throwing setter on Error.prototype cannot stop the callback', async t => {
   // The AbortError's code and name are defined, not assigned.
   const desc = Object.getOwnPropertyDescriptor(Error.prototype, 'code')
   Object.defineProperty(Error.prototype, 'code', {

@@ -28,7 +28,7 @@ const runWorker = (source, workerData) => new Promise((resolve, reject) => {
   w.on('exit', code => resolve({ code, messages }))
 })
 
-t.test('several workers and the main thread run tasks at once', async t => {
+t.test('worker_concurrent_envs: several workers and the main thread run tasks at once', async t => {
   const source = `
     const { parentPort, workerData } = require('worker_threads')
     const { common, instanceDataOk } = require(workerData.addon)
@@ -53,7 +53,7 @@ t.test('several workers and the main thread run tasks at once', async t => {
   balanced(t, 'after 4 workers')
 })
 
-t.test('terminate: no crash, balanced, waits only for running tasks', async t => {
+t.test('worker_terminate: no crash, balanced, waits only for running tasks', async t => {
   // Gate 0 holds the POOL running tasks; 500 more wait in the backlog, some
   // built and never delivered, some done and not yet settled.
   common.gateDrain(0)
@@ -88,7 +88,7 @@ t.test('terminate: no crash, balanced, waits only for running tasks', async t =>
   common.gateDrain(0)
 })
 
-t.test('terminate right after delivery, many times: balanced, no crash', async t => {
+t.test('worker_terminate_after_delivery: terminate right after delivery, many times: balanced, no crash', async t => {
   const source = `
     const { workerData, parentPort } = require('worker_threads')
     const { common, worker } = require(workerData.addon)
@@ -106,7 +106,7 @@ t.test('terminate right after delivery, many times: balanced, no crash', async t
   balanced(t, 'after 20 rounds')
 })
 
-t.test('a worker that ends by itself settles everything first', async t => {
+t.test('worker_natural_exit: a worker that ends by itself settles everything first', async t => {
   const source = `
     const { workerData, parentPort } = require('worker_threads')
     const { common } = require(workerData.addon)
