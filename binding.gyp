@@ -2,6 +2,9 @@
 # linking the napi-task static library exactly as a consumer's would.
 # Sources are listed by tools/glob.js so new files need no edit here.
 #
+# The C++ test addon also compiles test/addon/helpers.c, the plain
+# Node-API helpers and gates it shares with the C test addon.
+#
 # C++ (include/napi_task.hpp) is built with node-gyp's defaults (C++17, and
 # on Linux -fno-exceptions -fno-rtti) unless a target says otherwise: the
 # C++ test addon is built twice, with C++ exceptions (so the paths that
@@ -29,7 +32,8 @@
     {
       # C++ exceptions on, node-addon-api with NAPI_CPP_EXCEPTIONS.
       'target_name': 'test_addon_cpp',
-      'sources': ['<!@(node tools/glob.js test/addon_cpp/*.cc)'],
+      'sources': ['<!@(node tools/glob.js test/addon_cpp/*.cc)',
+                  'test/addon/helpers.c'],
       'include_dirs': ['<(naa_include)'],
       'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS'],
       'cflags!': ['-fno-exceptions'],
@@ -42,7 +46,8 @@
       # The same sources with node-gyp's default -fno-exceptions, and
       # node-addon-api with NAPI_DISABLE_CPP_EXCEPTIONS.
       'target_name': 'test_addon_cpp_noexcept',
-      'sources': ['<!@(node tools/glob.js test/addon_cpp/*.cc)'],
+      'sources': ['<!@(node tools/glob.js test/addon_cpp/*.cc)',
+                  'test/addon/helpers.c'],
       'include_dirs': ['<(naa_include)'],
       'defines': ['NAPI_VERSION=8', 'NAPI_DISABLE_CPP_EXCEPTIONS'],
     },

@@ -16,8 +16,7 @@ const { spawn } = require('child_process')
 
 const addonPath = process.env.NAPI_TASK_TEST_ADDON ||
   path.join(__dirname, '..', 'build', 'Release', 'test_addon.node')
-const { common, torture: T } = require(addonPath)
-const bad = T.bad
+const { common, badinput: bad } = require(addonPath)
 
 const EXAMPLES = ['add_one', 'ask_js', 'hash_file', 'legacy_task', 'primes']
 
@@ -29,7 +28,7 @@ const KNOWN_SIGNAL = {}
 
 const balanced = require('./fixtures/balanced')
 
-t.test('sweep: every exported function with every wrong type', async t => {
+t.test('badinput_sweep: every exported function with every wrong type', async t => {
   // This run's own scratch directory (a pid can repeat across containers
   // sharing /tmp): the call log, and the sweep's working directory.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-sweep-'))
@@ -133,7 +132,7 @@ const rejects = (t, label, fn) => {
   t.equal(after.twice, before.twice, `${label}: nothing twice`)
 }
 
-t.test('napi_task_schedule / schedule_task: callback of each wrong type', async t => {
+t.test('badinput_callback: napi_task_schedule / schedule_task, callback of each wrong type', async t => {
   for (const [name, v] of wrongValues()) {
     rejects(t, `schedule(${name})`, () => bad.callback(v))
     rejects(t, `schedule_task(${name})`, () => bad.scheduleTask(v))
@@ -142,21 +141,21 @@ t.test('napi_task_schedule / schedule_task: callback of each wrong type', async 
   balanced(t, common.counts(), 'after the callbacks')
 })
 
-t.test('napi_task_set_progress: on_progress of each wrong type', async t => {
+t.test('badinput_on_progress: napi_task_set_progress, on_progress of each wrong type', async t => {
   for (const [name, v] of wrongValues()) {
     rejects(t, `set_progress(${name})`, () => bad.progress(v, noop))
   }
   balanced(t, common.counts(), 'after set_progress')
 })
 
-t.test('napi_task_set_signal: signal of each wrong type', async t => {
+t.test('badinput_signal: napi_task_set_signal, signal of each wrong type', async t => {
   for (const [name, v] of wrongValues()) {
     rejects(t, `set_signal(${name})`, () => bad.signal(v, noop))
   }
   balanced(t, common.counts(), 'after set_signal')
 })
 
-t.test('set_signal: things that pass instanceof AbortSignal but are not signals', async t => {
+t.test('badinput_signal_look_alikes: set_signal with things that pass instanceof AbortSignal but are not signals', async t => {
   // They get past the instanceof check; reading `aborted` at delivery then
   // throws (Node's own ERR_INVALID_THIS, or the revoked proxy's TypeError).
   // Whatever is thrown, the data is dropped exactly once and nothing
@@ -195,7 +194,7 @@ t.test('set_signal: things that pass instanceof AbortSignal but are not signals'
   balanced(t, common.counts(), 'after the signal look-alikes')
 })
 
-t.test('a signal whose getters and listener methods throw', async t => {
+t.test('badinput_signal_throwing_getters: a signal whose getters and listener methods throw', async t => {
   const make = patch => {
     const ac = new AbortController()
     Object.defineProperties(ac.signal, patch(ac))
@@ -247,7 +246,7 @@ t.test('a signal whose getters and listener methods throw', async t => {
   }
 })
 
-t.test('set_queue and queue_create with things that are not queues', async t => {
+t.test('badinput_queue: set_queue and queue_create with things that are not queues', async t => {
   for (const [name, v] of wrongValues()) {
     const before = common.counts()
     const status = bad.queue(v, noop)
@@ -257,15 +256,15 @@ t.test('set_queue and queue_create with things that are not queues', async t => 
     if (typeof v !== 'number') t.equal(bad.queueCreate(v), 1, `queue_create(max_running = ${name} -> 0): napi_invalid_arg`)
   }
   t.equal(bad.queueCreate(1), 0, 'queue_create(1): napi_ok')
-  const q = T.queue(1)
-  T.releaseQueue(q)
+  const q = common.queue(1)
+  common.releaseQueue(q)
   const before = common.counts()
   t.equal(bad.queue(q, noop), 1, 'set_queue(released queue): napi_invalid_arg')
   t.equal(common.counts().dropped - before.dropped, 1, 'dropped exactly once')
   balanced(t, common.counts(), 'after set_queue')
 })
 
-t.test('a callback that is a revoked Proxy of a function', async t => {
+t.test('badinput_revoked_proxy_callback: a callback that is a revoked Proxy of a function', async t => {
   // typeof is 'function', so napi-task accepts it; calling it throws. That
   // is the user's callback throwing: an uncaught exception, as with any
   // Node callback, and the task's data is still accounted for.

@@ -150,7 +150,7 @@ const buildAndCheck = (t, dir, lib) => {
   }), [], 'no libnapi_task.a next to the library')
 }
 
-t.test('the setup.md CMake snippet is the documented one', async t => {
+t.test('cmake_setup_snippet: the setup.md CMake snippet is the documented one', async t => {
   t.match(cmakeText, /execute_process\(COMMAND node -p "require\('napi-task'\)\.cmake_dir"/)
   t.match(cmakeText, /add_subdirectory\(\$\{NAPI_TASK_DIR\} napi-task\)/)
   t.match(cmakeText, /target_link_libraries\(my_addon PRIVATE napi_task \$\{CMAKE_JS_LIB\}\)/)
@@ -158,7 +158,7 @@ t.test('the setup.md CMake snippet is the documented one', async t => {
   t.equal(require('cmake-js/package.json').version.split('.')[0], '7', 'cmake-js 7')
 })
 
-t.test('the stray check finds an archive next to the library, and only this run\'s', async t => {
+t.test('cmake_strays: the stray check finds an archive next to the library, and only this run\'s', async t => {
   const base = fs.realpathSync(tmp(t, 'napi-task-strays-'))
   const put = (...p) => {
     fs.mkdirSync(path.join(base, ...p.slice(0, -1)), { recursive: true })
@@ -183,7 +183,7 @@ t.test('the stray check finds an archive next to the library, and only this run\
     [inInstalled], 'installed: the package directory only')
 })
 
-t.test('the check would catch a download: cmake-js outside Node-API mode fails offline', async t => {
+t.test('cmake_offline_check: the check would catch a download: cmake-js outside Node-API mode fails offline', async t => {
   const dir = tmp(t, 'napi-task-cmake-dl-')
   const home = tmp(t, 'napi-task-home-')
   fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"x","version":"1.0.0"}')
@@ -194,7 +194,7 @@ t.test('the check would catch a download: cmake-js outside Node-API mode fails o
   t.same(fs.readdirSync(home), ['.cmake-js'], 'and left ~/.cmake-js')
 })
 
-t.test('installed from the packed tarball', async t => {
+t.test('cmake_tarball: installed from the packed tarball', async t => {
   const packDir = tmp(t, 'napi-task-pack-')
   execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir,
     '--loglevel=error'], { cwd: root, stdio: 'pipe' })
@@ -208,7 +208,7 @@ t.test('installed from the packed tarball', async t => {
   t.same(buildOutputs(installed, 0), [], 'no build file in the installed package')
 })
 
-t.test('linked as a file: directory dependency', async t => {
+t.test('cmake_linked: linked as a file: directory dependency', async t => {
   const dir = consumer(t, `file:${root}`)
   t.ok(fs.lstatSync(path.join(dir, 'node_modules', 'napi-task')).isSymbolicLink(),
     'npm linked the library')

@@ -72,13 +72,13 @@ const run = dir => {
   return String(execFileSync(process.execPath, ['quick.js'], { cwd: dir })).trim()
 }
 
-t.test('the README quick start compiles warning-free as written', async t => {
+t.test('consumer_quick_start: the README quick start compiles warning-free as written', async t => {
   t.match(gypText, /"include_dirs": \["<!\(node -p \\"require\('napi-task'\)\.include_dir\\"\)"\]/)
   t.match(gypText, /"dependencies": \["<!\(node -p \\"require\('napi-task'\)\.gyp_dependency\(\)\\"\)"\]/)
   t.match(cText, /napi_task_build/)
 })
 
-t.test('installed from the packed tarball', async t => {
+t.test('consumer_tarball: installed from the packed tarball', async t => {
   const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-pack-'))
   t.teardown(() => fs.rmSync(packDir, { recursive: true, force: true }))
   execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir,
@@ -100,7 +100,7 @@ t.test('installed from the packed tarball', async t => {
     'every build output is under build/')
 })
 
-t.test('linked as a file: directory dependency', async t => {
+t.test('consumer_linked: linked as a file: directory dependency', async t => {
   const dir = consumer(t, () => `file:${root}`)
   install(dir)
   t.ok(fs.lstatSync(path.join(dir, 'node_modules', 'napi-task')).isSymbolicLink(),

@@ -27,7 +27,7 @@ const run = (name, args = [], onStderr = () => {}) => new Promise((resolve, reje
   child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
 })
 
-t.test('primes: counts, reports progress, exits 0', async t => {
+t.test('control_examples_primes: counts, reports progress, exits 0', async t => {
   const r = await run('primes', ['2000000'])
   t.equal(r.code, 0)
   t.equal(r.stdout, '148933 primes below 2000000\n')
@@ -38,7 +38,7 @@ t.test('primes: counts, reports progress, exits 0', async t => {
   t.ok(percents.every((p, i) => i === 0 || p > percents[i - 1]), 'increasing')
 })
 
-t.test('primes: small and bad limits', async t => {
+t.test('control_examples_primes_limits: small and bad limits', async t => {
   t.equal((await run('primes', ['0'])).stdout, '0 primes below 0\n')
   t.equal((await run('primes', ['3'])).stdout, '1 prime below 3\n')
   t.equal((await run('primes', ['1000'])).stdout, '168 primes below 1000\n')
@@ -47,7 +47,7 @@ t.test('primes: small and bad limits', async t => {
   t.match(bad.stderr, /ERR_OUT_OF_RANGE/)
 })
 
-t.test('primes: SIGINT aborts the running job with an AbortError', async t => {
+t.test('control_examples_primes_sigint: SIGINT aborts the running job with an AbortError', async t => {
   // 1e11 would take minutes: interrupt it once the first progress shows.
   let sent = false
   const r = await run('primes', ['100000000000'], (stderr, child) => {
@@ -63,7 +63,7 @@ t.test('primes: SIGINT aborts the running job with an AbortError', async t => {
   t.match(r.stderr, /\ncancelled: The operation was aborted\n$/)
 })
 
-t.test('primes addon: options checked like Node\'s own', async t => {
+t.test('control_examples_primes_options: the primes addon, options checked like Node\'s own', async t => {
   const { countPrimes } = require(path.join(root, 'build', 'Release', 'primes.node'))
   t.throws(() => countPrimes(10, { signal: {} }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
   t.throws(() => countPrimes(10, { onProgress: 5 }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' })
@@ -89,7 +89,7 @@ t.test('primes addon: options checked like Node\'s own', async t => {
   await t.rejects(countPrimes(100, { signal: AbortSignal.abort('x') }), { name: 'AbortError', cause: 'x' })
 })
 
-t.test('primes in workers: per-env queue released at teardown, idle or busy', async t => {
+t.test('control_examples_primes_in_workers: per-env queue released at teardown, idle or busy', async t => {
   // The addon keeps its queue in instance data and releases it from the
   // finalizer: once with the queue idle, once with a task still running.
   const source = `
@@ -112,7 +112,7 @@ t.test('primes in workers: per-env queue released at teardown, idle or busy', as
   t.equal(code, 1, 'terminated while its sieve ran: no crash, no hang')
 })
 
-t.test('ask_js: the solver asks JS and uses the answers', async t => {
+t.test('control_examples_ask_js: the solver asks JS and uses the answers', async t => {
   const r = await run('ask_js')
   t.equal(r.code, 0)
   t.equal(r.stderr, '')

@@ -37,11 +37,11 @@ const balanced = async (t) => {
   return checkBalanced(t, common.counts())
 }
 
-t.test('schedule: callback(null, value), returns undefined, never synchronously', async t => {
+t.test('core_schedule: callback(null, value), returns undefined, never synchronously', async t => {
   let called = false
   let done
   const p = new Promise(resolve => { done = resolve })
-  const r = core.addOne(41, (err, value) => {
+  const r = common.addOne(41, (err, value) => {
     called = true
     done({ err, value, args: arguments.length })
   })
@@ -53,15 +53,15 @@ t.test('schedule: callback(null, value), returns undefined, never synchronously'
   await balanced(t)
 })
 
-t.test('schedule: the callback gets exactly (err, value), called as a plain function', async t => {
+t.test('core_schedule_callback_args: the callback gets exactly (err, value), called as a plain function', async t => {
   // This file is strict; the Function constructor makes a sloppy function.
   // eslint-disable-next-line no-new-func
   const sloppyFn = new Function('resolve', 'return function () { resolve({ self: this, args: [...arguments] }) }')
-  const sloppy = await new Promise(resolve => core.addOne(1, sloppyFn(resolve)))
+  const sloppy = await new Promise(resolve => common.addOne(1, sloppyFn(resolve)))
   t.equal(sloppy.self, globalThis, 'a sloppy function sees the global, as any plain call')
   t.same(sloppy.args, [null, 2])
   const strict = await new Promise(resolve => {
-    core.addOne(2, function () { 'use strict'; resolve({ self: this, args: [...arguments] }) })
+    common.addOne(2, function () { 'use strict'; resolve({ self: this, args: [...arguments] }) })
   })
   t.equal(strict.self, undefined, 'no receiver: a strict function sees undefined')
   t.same(strict.args, [null, 3])
@@ -75,7 +75,7 @@ t.test('schedule: the callback gets exactly (err, value), called as a plain func
   await balanced(t)
 })
 
-t.test('schedule: a settled task keeps no hold on its callback', async t => {
+t.test('core_schedule_lets_go: a settled task keeps no hold on its callback', async t => {
   // Callbacks are kept in an env-owned array while in flight; settling
   // must let them go, or every closure ever passed would stay reachable.
   const refs = []
@@ -83,14 +83,14 @@ t.test('schedule: a settled task keeps no hold on its callback', async t => {
     const big = new Array(1000).fill(i)
     const callback = (err, value) => resolve(value + big.length)
     refs.push(new WeakRef(callback))
-    core.addOne(i, callback)
+    common.addOne(i, callback)
   })))
   const alive = await aliveAfterGc(refs)
   t.equal(alive, 0, 'every callback collected after its task settled')
   await balanced(t)
 })
 
-t.test('schedule: accessors on Array.prototype and Object.prototype see no callback', async t => {
+t.test('core_schedule_prototype_accessors: accessors on Array.prototype and Object.prototype see no callback', async t => {
   // Callbacks are kept in a store without a prototype: indexed accessors
   // installed by user code can neither read them nor divert them. In a
   // child process, since such accessors break any code that fills arrays.
@@ -98,7 +98,7 @@ t.test('schedule: accessors on Array.prototype and Object.prototype see no callb
   const addonPath = process.env.NAPI_TASK_TEST_ADDON ||
     path.join(__dirname, '..', 'build', 'Release', 'test_addon.node')
   const script = `
-    const { core } = require(${JSON.stringify(addonPath)})
+    const { common } = require(${JSON.stringify(addonPath)})
     // Node's own internals may fill holey arrays meanwhile (the nextTick
     // queue), which runs these accessors too: what must not happen is that
     // one of them is handed a callback.
@@ -115,7 +115,7 @@ t.test('schedule: accessors on Array.prototype and Object.prototype see no callb
     let left = 64
     let good = 0
     for (let i = 0; i < 64; i++) {
-      core.addOne(i, (err, value) => {
+      common.addOne(i, (err, value) => {
         if (err === null && value === i + 1) good++
         if (--left === 0) process.stdout.write(JSON.stringify({ good, diverted }))
       })
@@ -132,7 +132,7 @@ t.test('schedule: accessors on Array.prototype and Object.prototype see no callb
   t.same(out, { good: 64, diverted: 0 }, 'every callback called with its value, none handed to an accessor')
 })
 
-t.test('schedule_task: napi_ok and callback(null, value)', async t => {
+t.test('core_schedule_task: napi_ok and callback(null, value)', async t => {
   const got = await new Promise(resolve => {
     const status = core.addOneTask(1.5, (err, value) => resolve({ err, value, status }))
   })
@@ -140,14 +140,14 @@ t.test('schedule_task: napi_ok and callback(null, value)', async t => {
   await balanced(t)
 })
 
-t.test('promise: resolves with the value', async t => {
-  const p = core.addOne(9)
+t.test('core_promise_resolves: resolves with the value', async t => {
+  const p = common.addOne(9)
   t.ok(p instanceof Promise)
   t.equal(await p, 10)
   await balanced(t)
 })
 
-t.test('promise: rejects with the error', async t => {
+t.test('core_promise_rejects: rejects with the error', async t => {
   await t.rejects(core.output('error', 7, 'seven'), {
     message: 'failed with 7 and seven',
     code: 'ETEST_CODE'
@@ -155,7 +155,7 @@ t.test('promise: rejects with the error', async t => {
   await balanced(t)
 })
 
-t.test('every output constructor, exact values, callback and promise', async t => {
+t.test('core_outputs: every output constructor, exact values, callback and promise', async t => {
   const cases = [
     ['undefined', 0, '', undefined],
     ['true', 0, '', true],
@@ -183,7 +183,7 @@ t.test('every output constructor, exact values, callback and promise', async t =
   await balanced(t)
 })
 
-t.test('buffer output: bytes intact, zero-copy bytes dropped once when collected', async t => {
+t.test('core_buffer_output: bytes intact, zero-copy bytes dropped once when collected', async t => {
   // Each Buffer lives only inside check(), so nothing in this frame keeps
   // one alive when balanced() collects.
   const check = async len => {
@@ -203,7 +203,7 @@ t.test('buffer output: bytes intact, zero-copy bytes dropped once when collected
   await balanced(t)
 })
 
-t.test('napi_task_error: code and formatted message', async t => {
+t.test('core_error: napi_task_error, code and formatted message', async t => {
   const { err, value } = await cb(core.output, 'error', -12, 'x%sy')
   t.equal(value, undefined)
   t.ok(err instanceof Error)
@@ -215,7 +215,7 @@ t.test('napi_task_error: code and formatted message', async t => {
   await balanced(t)
 })
 
-t.test('napi_task_error_uv: shaped exactly like fs errors', async t => {
+t.test('core_error_uv: napi_task_error_uv, shaped exactly like fs errors', async t => {
   const missing = path.join(__dirname, 'no such dir', 'missing.txt')
   let expected
   try {
@@ -266,7 +266,7 @@ t.test('napi_task_error_uv: shaped exactly like fs errors', async t => {
   await balanced(t)
 })
 
-t.test('complete throwing: reaches the callback / rejection, never uncaughtException', async t => {
+t.test('core_complete_throws: reaches the callback / rejection, never uncaughtException', async t => {
   const uncaught = []
   const onUncaught = e => uncaught.push(e)
   process.on('uncaughtException', onUncaught)
@@ -293,7 +293,7 @@ t.test('complete throwing: reaches the callback / rejection, never uncaughtExcep
   await balanced(t)
 })
 
-t.test('an exception thrown by the callback itself is uncaught, as in Node', async t => {
+t.test('core_callback_throws: an exception thrown by the callback itself is uncaught, as in Node', async t => {
   const err = await new Promise(resolve => {
     const listeners = process.listeners('uncaughtException')
     process.removeAllListeners('uncaughtException')
@@ -301,13 +301,13 @@ t.test('an exception thrown by the callback itself is uncaught, as in Node', asy
       for (const l of listeners) process.on('uncaughtException', l)
       resolve(e)
     })
-    core.addOne(1, () => { throw new Error('from the callback') })
+    common.addOne(1, () => { throw new Error('from the callback') })
   })
   t.equal(err.message, 'from the callback')
   await balanced(t)
 })
 
-t.test('bad input: callback not a function -> TypeError, data dropped once', async t => {
+t.test('core_bad_callback: callback not a function -> TypeError, data dropped once', async t => {
   const before = common.counts()
   const wrong = [
     [undefined, 'Received undefined'],
@@ -334,7 +334,7 @@ t.test('bad input: callback not a function -> TypeError, data dropped once', asy
         code: 'ERR_INVALID_ARG_TYPE',
         message: `The "callback" argument must be of type function. ${received}`
       }, `${fn.name} ${String(typeof value)}`)
-      t.equal(core.lastStatus(), napi.function_expected)
+      t.equal(common.lastStatus(), napi.function_expected)
     }
   }
   const after = await balanced(t)
@@ -342,7 +342,7 @@ t.test('bad input: callback not a function -> TypeError, data dropped once', asy
   t.equal(after.consumed, before.consumed, 'no perform ran')
 })
 
-t.test('NULL arguments: napi_invalid_arg, no crash, data dropped once', async t => {
+t.test('core_null_args: napi_invalid_arg, no crash, data dropped once', async t => {
   const before = common.counts()
   const s = core.nullArgs()
   t.same(s, {
@@ -363,7 +363,7 @@ t.test('NULL arguments: napi_invalid_arg, no crash, data dropped once', async t 
   t.equal(after.dropped - before.dropped, 6, 'the 3 failed builds, 2 failed deliveries, 1 discard')
 })
 
-t.test('a task delivered twice: napi_invalid_arg, runs once', async t => {
+t.test('core_delivered_twice: napi_invalid_arg, runs once', async t => {
   const before = common.counts()
   let calls = 0
   let done
@@ -385,7 +385,7 @@ t.test('a task delivered twice: napi_invalid_arg, runs once', async t => {
   t.equal(after.consumed - before.consumed, 2, 'input consumed by perform, output by complete')
 })
 
-t.test('discard drops, never runs', async t => {
+t.test('core_discard: drops, never runs', async t => {
   const before = common.counts()
   core.discarded(100)
   const after = await balanced(t)
@@ -393,30 +393,30 @@ t.test('discard drops, never runs', async t => {
   t.equal(after.consumed - before.consumed, 0)
 })
 
-t.test('AsyncLocalStorage: the store at schedule time, in the callback and after await', NO_ASYNC_CONTEXT, async t => {
+t.test('core_async_context: AsyncLocalStorage, the store at schedule time, in the callback and after await', NO_ASYNC_CONTEXT, async t => {
   const als = new AsyncLocalStorage()
   const seen = await als.run({ id: 'cb' }, () => new Promise(resolve => {
-    core.addOne(1, () => resolve(als.getStore()))
+    common.addOne(1, () => resolve(als.getStore()))
   }))
   t.same(seen, { id: 'cb' })
 
   const results = await Promise.all([1, 2, 3].map(i =>
     als.run({ id: i }, async () => {
-      const v = await core.addOne(i)
+      const v = await common.addOne(i)
       return { v, store: als.getStore() }
     })))
   t.same(results, [1, 2, 3].map(i => ({ v: i + 1, store: { id: i } })))
 
   const nested = await als.run('outer', () => new Promise(resolve => {
-    core.addOne(1, () => {
-      als.run('inner', () => core.addOne(2, () => resolve(als.getStore())))
+    common.addOne(1, () => {
+      als.run('inner', () => common.addOne(2, () => resolve(als.getStore())))
     })
   }))
   t.equal(nested, 'inner')
   await balanced(t)
 })
 
-t.test('AsyncLocalStorage: one callback shared by tasks scheduled in different stores', NO_ASYNC_CONTEXT, async t => {
+t.test('core_async_context_shared_callback: one callback shared by tasks scheduled in different stores', NO_ASYNC_CONTEXT, async t => {
   // The same function serves tasks scheduled in different contexts: each
   // call sees the store of its own schedule call.
   const als = new AsyncLocalStorage()
@@ -428,13 +428,13 @@ t.test('AsyncLocalStorage: one callback shared by tasks scheduled in different s
     seen.push([value, als.getStore()])
     if (--left === 0) done()
   }
-  for (const id of ['a', 'b', 'c']) als.run(id, () => core.addOne(id.charCodeAt(0), shared))
+  for (const id of ['a', 'b', 'c']) als.run(id, () => common.addOne(id.charCodeAt(0), shared))
   await all
   t.same(seen.sort((x, y) => x[0] - y[0]), [[98, 'a'], [99, 'b'], [100, 'c']])
   await balanced(t)
 })
 
-t.test('set_name: the async_hooks resource type; callback runs in its context', skipOn({
+t.test('core_set_name: the async_hooks resource type; callback runs in its context', skipOn({
   bun: 'async_hooks.createHook sees no resource of a native addon (napi_async_init makes none)'
 }), async t => {
   const types = new Map()
@@ -449,22 +449,22 @@ t.test('set_name: the async_hooks resource type; callback runs in its context', 
   t.equal(value, 5)
   t.equal(inside, 'my_addon:resize')
   const plain = await new Promise(resolve => {
-    core.addOne(1, () => resolve(types.get(executionAsyncId())))
+    common.addOne(1, () => resolve(types.get(executionAsyncId())))
   })
   t.equal(plain, 'napi_task', 'the default resource type')
   await balanced(t)
 })
 
-t.test('many tasks at once: all settle, in any order, balanced', async t => {
+t.test('core_many_tasks: all settle, in any order, balanced', async t => {
   const n = 5000
-  const values = await Promise.all(Array.from({ length: n }, (_, i) => core.addOne(i)))
+  const values = await Promise.all(Array.from({ length: n }, (_, i) => common.addOne(i)))
   t.equal(values.length, n)
   t.ok(values.every((v, i) => v === i + 1))
-  const viaCb = await Promise.all(Array.from({ length: n }, (_, i) => cb(core.addOne, i)))
+  const viaCb = await Promise.all(Array.from({ length: n }, (_, i) => cb(common.addOne, i)))
   t.ok(viaCb.every(({ err, value }, i) => err === null && value === i + 1))
   await balanced(t)
 })
 
-t.test('the addon keeps its instance-data slot', async t => {
+t.test('core_instance_data: the addon keeps its instance-data slot', async t => {
   t.equal(addon.instanceDataOk(), true)
 })

@@ -24,7 +24,7 @@ const documented = name => docs.some(({ text }) => {
   return heading || declared
 })
 
-t.test('every function declared in the header is documented', async t => {
+t.test('docs_functions: every function declared in the header is documented', async t => {
   const fns = new Set()
   for (const m of header.matchAll(/\b(napi_task_[a-z0-9_]+)\s*\(/g)) fns.add(m[1])
   for (const m of header.matchAll(/\(\*(napi_task_[a-z0-9_]+)\)\s*\(/g)) fns.add(m[1])
@@ -35,7 +35,7 @@ t.test('every function declared in the header is documented', async t => {
   }
 })
 
-t.test('every public type is documented', async t => {
+t.test('docs_types: every public type is documented', async t => {
   const types = new Set()
   for (const m of header.matchAll(/typedef struct \w+ \*(napi_task_\w+);/g)) types.add(m[1])
   for (const m of header.matchAll(/\}\s*(napi_task_\w+);/g)) types.add(m[1])
@@ -45,7 +45,7 @@ t.test('every public type is documented', async t => {
   }
 })
 
-t.test('docs/errors.md lists exactly the library\'s own codes', async t => {
+t.test('docs_error_codes: docs/errors.md lists exactly the library\'s own codes', async t => {
   const table = read('src/internal.h').match(/#define NT_ERRORS\(X\)([\s\S]*?)\n\n/)[1]
   const codes = [...table.matchAll(/X\(\w+, "([A-Z_]+)"\)/g)].map(m => m[1])
   t.ok(codes.length >= 5)
@@ -55,7 +55,7 @@ t.test('docs/errors.md lists exactly the library\'s own codes', async t => {
   t.same(listed.sort(), codes.slice().sort())
 })
 
-t.test('docs/README.md links every doc, and every link resolves', async t => {
+t.test('docs_links: docs/README.md links every doc, and every link resolves', async t => {
   const index = read('docs/README.md')
   for (const { f } of docs) {
     if (f !== 'README.md') t.ok(index.includes(`(${f})`), `index links ${f}`)
@@ -72,7 +72,7 @@ t.test('docs/README.md links every doc, and every link resolves', async t => {
 
 // bench/results keeps only the runs the docs quote: a run's JSON is
 // committed when a doc cites it (docs/performance.md, "Reproduce").
-t.test('every committed bench result is quoted by a doc', async t => {
+t.test('docs_bench_results: every committed bench result is quoted by a doc', async t => {
   const dir = path.join(root, 'bench', 'results')
   const quoted = docs.map(d => d.text).join('\n') + read('README.md')
   for (const f of fs.readdirSync(dir).filter(f => f.endsWith('.json'))) {

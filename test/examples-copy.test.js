@@ -119,11 +119,11 @@ const EXAMPLES = {
 const names = fs.readdirSync(path.join(root, 'examples'), { withFileTypes: true })
   .filter(d => d.isDirectory()).map(d => d.name).sort()
 
-t.test('every example is listed here', async t => {
+t.test('examples_copy_listed: every example is listed here', async t => {
   t.same(names, Object.keys(EXAMPLES).sort())
 })
 
-t.test('each example is a package: package.json and the README\'s binding.gyp', async t => {
+t.test('examples_copy_package: each example is a package: package.json and the README\'s binding.gyp', async t => {
   for (const name of names) {
     const dir = path.join(root, 'examples', name)
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'))
@@ -154,7 +154,7 @@ t.test('each example is a package: package.json and the README\'s binding.gyp', 
   }
 })
 
-t.test('built and run from a copy of the folder alone', { skip: localHeaders ? false
+t.test('examples_copy_run: built and run from a copy of the folder alone', { skip: localHeaders ? false
   : `no Node headers at ${path.join(prefix, 'include', 'node')}: node-gyp would download them` }, async t => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-examples-'))
   t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }))
@@ -220,7 +220,7 @@ t.test('built and run from a copy of the folder alone', { skip: localHeaders ? f
   const builds = new Map(names.map(name => [name, slot(() => build(name))]))
 
   for (const name of names) {
-    t.test(`examples/${name}: npm install && node .${(EXAMPLES[name].args || []).map(a => ' ' + a).join('')}`, async t => {
+    t.test(`examples_copy_${name}: npm install && node .${(EXAMPLES[name].args || []).map(a => ' ' + a).join('')}`, async t => {
       const { dir, home, install, node } = await builds.get(name)
       const log = (install.stdout + install.stderr).slice(-6000)
       t.equal(install.code, 0, `npm install succeeds offline (${install.ms} ms)`, install.code ? { log } : {})

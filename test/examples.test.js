@@ -12,14 +12,14 @@ const { execFileSync, spawnSync } = require('child_process')
 const root = path.join(__dirname, '..')
 const { hashFile } = require(path.join(process.env.NAPI_TASK_BUILD_DIR || path.join(root, 'build', 'Release'), 'hash_file.node'))
 
-t.test('node examples/add_one', skipOn({
+t.test('examples_add_one: node examples/add_one', skipOn({
   deno: 'runs the example as a child process with node\'s command line'
 }), async t => {
   const out = execFileSync(process.execPath, [path.join(root, 'examples', 'add_one')])
   t.equal(String(out), 'callback: 41 + 1 = 42\npromise: 1.5 + 1 = 2.5\n')
 })
 
-t.test('hash_file: the same digest as crypto, for sizes around the block edges', async t => {
+t.test('examples_hash_file_digest: the same digest as crypto, for sizes around the block edges', async t => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-hash-'))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   for (const size of [0, 1, 55, 56, 63, 64, 65, 65536, 65537, 1 << 20]) {
@@ -35,7 +35,7 @@ t.test('hash_file: the same digest as crypto, for sizes around the block edges',
   }
 })
 
-t.test('hash_file: errors are fs errors, field by field', async t => {
+t.test('examples_hash_file_errors: errors are fs errors, field by field', async t => {
   // Missing for sure: below this run's own empty directory, not a fixed
   // name in the shared temporary directory.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-missing-'))
@@ -77,7 +77,7 @@ t.test('hash_file: errors are fs errors, field by field', async t => {
   })
 })
 
-t.test('node examples/hash_file', skipOn({
+t.test('examples_hash_file: node examples/hash_file', skipOn({
   deno: 'runs the example as a child process with node\'s command line'
 }), async t => {
   const r = spawnSync(process.execPath, [path.join(root, 'examples', 'hash_file'),

@@ -71,15 +71,15 @@ const check = (t, r, label, todo) => {
   t.equal(r.atExit.callJsOther, 0, `${label}: call_js never returned an unexpected status`)
 }
 
-t.test('process.exit() with a long backlog is prompt', async t => {
+t.test('exit_backlog: process.exit() with a long backlog is prompt', async t => {
   check(t, await run('backlog'), 'backlog')
 })
 
-t.test('process.exit() from a task callback, inside the batch', async t => {
+t.test('exit_from_callback: process.exit() from a task callback, inside the batch', async t => {
   check(t, await run('inCallback'), 'in a callback')
 })
 
-t.test('process.exit() from on_progress, inside the batch', async t => {
+t.test('exit_from_on_progress: process.exit() from on_progress, inside the batch', async t => {
   check(t, await run('inProgress'), 'in on_progress')
 })
 
@@ -88,10 +88,10 @@ t.test('process.exit() from on_progress, inside the batch', async t => {
 // an answer that never came, and the process never exited (fixed in
 // 797d9e6: an 'exit' listener per env answers waiting requests). The
 // child is killed 10 s after its exit call if it hangs again.
-t.test('process.exit() while performs wait in call_js', async t => {
+t.test('exit_call_js_waiting: process.exit() while performs wait in call_js', async t => {
   check(t, await run('calljs', 10000), 'call_js waiting')
 })
 
-t.test('process.exit() from inside a call_js fn', async t => {
+t.test('exit_from_call_js_fn: process.exit() from inside a call_js fn', async t => {
   check(t, await run('inCallJs', 10000), 'in a call_js fn')
 })

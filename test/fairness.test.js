@@ -17,9 +17,9 @@ const path = require('path')
 
 const addon = require(process.env.NAPI_TASK_TEST_ADDON ||
   path.join(__dirname, '..', 'build', 'Release', 'test_addon.node'))
-const { control, common } = addon
+const { fairness, common } = addon
 
-const POOL = control.poolSize()
+const POOL = common.poolSize()
 const N = 2000
 const TASK_US = 1000 // about one runner budget (src/runner.c)
 
@@ -33,28 +33,28 @@ const measure = (counter, read) => {
   return Promise.all([
     new Promise((resolve, reject) => fs.stat(__filename, err =>
       err ? reject(err) : resolve(read()))),
-    new Promise(resolve => control.probe(counter, resolve)),
+    new Promise(resolve => fairness.probe(counter, resolve)),
   ]).then(([stat, probe]) => ({ atStat: stat - issued, atProbe: probe - issued, issued }))
 }
 
 // Floods the pool, measures, and resolves once the flood is done too.
 const flood = async (kind) => {
-  control.reset()
+  common.reset()
   let finished
   const done = new Promise((resolve, reject) => {
     let settled = 0
     if (kind === 'flood') {
-      control.flood(N, TASK_US, (err) => {
+      fairness.flood(N, TASK_US, (err) => {
         if (err) reject(err)
         else if (++settled === N) resolve()
       })
     } else {
-      control.rawFlood(N, TASK_US, resolve)
+      fairness.rawFlood(N, TASK_US, resolve)
     }
   })
-  const counts = measure(kind, () => control.counters()[`${kind}Done`])
+  const counts = measure(kind, () => common.counters()[`${kind}Done`])
   await done
-  finished = control.counters()[`${kind}Done`]
+  finished = common.counters()[`${kind}Done`]
   return { ...(await counts), finished }
 }
 
@@ -87,32 +87,32 @@ t.test('fairness_fs_during_flood: fs waits for a few tasks, not the backlog', as
 t.test('fairness_fs_during_queue_flood: the same with the flood in a queue', async t => {
   const M = 1000
   const CAP = 2
-  control.reset()
-  const q = control.queueCreate(CAP)
+  common.reset()
+  const q = common.queueCreate(CAP)
   const all = Array.from({ length: M }, (_, i) =>
-    control.run({ value: i, queue: q, busyUs: TASK_US }))
-  const { atStat, atProbe } = await measure('finished', () => control.counters().finished)
+    common.run({ value: i, queue: q, busyUs: TASK_US }))
+  const { atStat, atProbe } = await measure('finished', () => common.counters().finished)
   await Promise.all(all)
   t.comment(`a queue of ${CAP}: ${atStat} of ${M} tasks finished when fs.stat called back, ` +
     `${atProbe} when the probe got a thread`)
   t.ok(atProbe <= 4 * CAP, `the probe waited for ${atProbe} <= 4 x the queue's cap`)
   t.ok(atStat <= M / 10, `fs.stat called back after ${atStat} <= ${M / 10}`)
-  t.equal(control.queueRelease(q), 0)
+  t.equal(common.queueRelease(q), 0)
   balanced(t)
 })
 
-t.test('runner_starts_while_js_is_busy: a task delivered right after a runner left starts without the loop', async t => {
-  control.reset()
+t.test('fairness_runner_starts_while_js_is_busy: a task delivered right after a runner left starts without the loop', async t => {
+  common.reset()
   common.gateDrain(14)
-  const first = control.run({ value: 1, gate: 14 })
+  const first = common.run({ value: 1, gate: 14 })
   while (common.gateWaiting(14) !== 1) await new Promise(resolve => setImmediate(resolve))
   common.gateOpen(14, 1)
-  t.equal(control.waitFor('finished', 1), true, 'the first perform returned')
+  t.equal(common.waitFor('finished', 1), true, 'the first perform returned')
   // Its runner has surely left runner_work by now (the backlog was empty);
   // the JS thread has not turned, so that runner's runner_done has not run.
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20)
-  const second = control.run({ value: 2 })
-  t.equal(control.waitFor('performs', 2, 2000), true,
+  const second = common.run({ value: 2 })
+  t.equal(common.waitFor('performs', 2, 2000), true,
     'the next task started while the JS thread stayed busy')
   t.same(await Promise.all([first, second]), [1, 2])
 })

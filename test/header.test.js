@@ -11,7 +11,7 @@ const root = path.join(__dirname, '..')
 const nodeInclude = path.join(path.dirname(process.execPath), '..', 'include', 'node')
 const header = fs.readFileSync(path.join(root, 'include', 'napi_task.h'), 'utf8')
 
-t.test('includes only node_api.h and standard headers', async t => {
+t.test('header_includes: includes only node_api.h and standard headers', async t => {
   const includes = [...header.matchAll(/^#include\s+<([^>]+)>/gm)].map(m => m[1])
   t.same(includes.sort(), ['node_api.h', 'stdbool.h', 'stddef.h', 'stdint.h'])
 })
@@ -21,7 +21,7 @@ const compilers = [
   ['g++', ['-x', 'c++', '-std=c++17']]
 ]
 for (const [cc, flags] of compilers) {
-  t.test(`compiles alone with ${cc} -Wall -Wextra -Werror`, async t => {
+  t.test(`header_compiles (${cc}): compiles alone with ${cc} -Wall -Wextra -Werror`, async t => {
     if (spawnSync(cc, ['--version']).status !== 0) return t.skip(`no ${cc}`)
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-header-'))
     t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
@@ -43,7 +43,7 @@ for (const [cc, flags] of compilers) {
   })
 }
 
-t.test('NAPI_VERSION below 8 stops the build with an #error that says why', async t => {
+t.test('header_napi_version_floor: NAPI_VERSION below 8 stops the build with an #error that says why', async t => {
   if (spawnSync('gcc', ['--version']).status !== 0) return t.skip('no gcc')
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-header-'))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))

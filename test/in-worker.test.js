@@ -29,7 +29,7 @@ const files = fs.readdirSync(__dirname)
   .sort()
 
 for (const file of files) {
-  t.test(file, { timeout: 300000 }, async t => {
+  t.test(`in_worker_suite (${file}): the suite inside a worker`, { timeout: 300000 }, async t => {
     const w = new Worker(path.join(__dirname, file), { stdout: true, stderr: true })
     let out = ''
     w.stdout.setEncoding('utf8').on('data', d => { out += d })

@@ -170,7 +170,7 @@ const cbOutcome = (fn, ...args) => new Promise(resolve => {
   fn(...args, (err, value) => resolve({ err: shape(err), value }))
 })
 
-t.test('async_work: raw callbacks unchanged, value undefined, status napi_ok', async t => {
+t.test('legacy_async_work: raw callbacks unchanged, value undefined, status napi_ok', async t => {
   const before = legacy.stats()
   const { result, counts } = await delta(t, async () => [
     await cbOutcome(legacy.asyncWork, 1, modes.ok, undefined),
@@ -183,7 +183,7 @@ t.test('async_work: raw callbacks unchanged, value undefined, status napi_ok', a
   t.equal(after.rawStatus, napi.ok)
 })
 
-t.test('async_work: an exception from complete is the task error', async t => {
+t.test('legacy_async_work: an exception from complete is the task error', async t => {
   const { result, counts } = await delta(t, async () => {
     const viaCb = await cbOutcome(legacy.asyncWork, 1, modes.throw, undefined)
     const viaPromise = await legacy.asyncWork(1, modes.throw, undefined, undefined)
@@ -197,7 +197,7 @@ t.test('async_work: an exception from complete is the task error', async t => {
   t.same(counts, { created: 2, consumed: 2, dropped: 0, twice: 0 })
 })
 
-t.test('async_work_value: complete returns the value; promise and callback', async t => {
+t.test('legacy_async_work_value: complete returns the value; promise and callback', async t => {
   const before = legacy.stats()
   const { result, counts } = await delta(t, async () => [
     await legacy.asyncWorkValue(41, modes.ok, undefined, undefined),
@@ -222,7 +222,7 @@ const abortShape = (reason) => ({
   cause: reason
 })
 
-t.test('async_work_abort_before: AbortError, complete never runs, data dropped', async t => {
+t.test('legacy_async_work_abort_before: AbortError, complete never runs, data dropped', async t => {
   const before = legacy.stats()
   const reason = new Error('stop')
   const { result, counts } = await delta(t, async () => {
@@ -241,7 +241,7 @@ t.test('async_work_abort_before: AbortError, complete never runs, data dropped',
   t.equal(legacy.stats().rawCompletes, before.rawCompletes)
 })
 
-t.test('async_work_abort_running: execute finishes, complete never runs', async t => {
+t.test('legacy_async_work_abort_running: execute finishes, complete never runs', async t => {
   const before = legacy.stats()
   const { result, counts } = await delta(t, async () => {
     const ac = new AbortController()
@@ -258,7 +258,7 @@ t.test('async_work_abort_running: execute finishes, complete never runs', async 
   t.equal(legacy.stats().gateWaiting, 0)
 })
 
-t.test('async_work_bad_signal: TypeError, data dropped once', async t => {
+t.test('legacy_async_work_bad_signal: TypeError, data dropped once', async t => {
   const { counts } = await delta(t, () => {
     t.throws(() => legacy.asyncWork(1, modes.ok, {}, () => {}), {
       name: 'TypeError',
@@ -268,7 +268,7 @@ t.test('async_work_bad_signal: TypeError, data dropped once', async t => {
   t.same(counts, { created: 1, consumed: 0, dropped: 1, twice: 0 })
 })
 
-t.test('async_work_bad_callback: TypeError, data dropped once', async t => {
+t.test('legacy_async_work_bad_callback: TypeError, data dropped once', async t => {
   const { counts } = await delta(t, () => {
     t.throws(() => legacy.asyncWork(1, modes.ok, undefined, 'nope'), {
       name: 'TypeError',
@@ -335,7 +335,7 @@ for (const [lang, names] of [
   ['c', [process.env.CC, 'gcc', 'cc', 'clang']],
   ['c++', [process.env.CXX, 'g++', 'c++', 'clang++']]
 ]) {
-  t.test(`deprecation_${lang}: warns naming the replacement, silenced, removed`, t => {
+  t.test(`legacy_deprecation_${lang}: warns naming the replacement, silenced, removed`, t => {
     const cc = tryCompiler(names)
     if (!cc) {
       t.skip(`no ${lang} compiler found (tried ${names.filter(Boolean).join(', ')})`)
@@ -376,7 +376,7 @@ for (const [lang, names] of [
 
 // ---- the example ----
 
-t.test('examples/legacy_task: old style and builder print the same', async t => {
+t.test('legacy_example: examples/legacy_task, old style and builder print the same', async t => {
   const exampleAddon = path.join(root, 'build', 'Release', 'legacy_task.node')
   if (!fs.existsSync(exampleAddon)) {
     t.fail(`build the examples first: ${exampleAddon} is missing`)

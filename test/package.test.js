@@ -4,7 +4,7 @@ const t = require('tap')
 const fs = require('fs')
 const path = require('path')
 
-t.test('index.js gives include_dir and the gyp target, relative to cwd', async t => {
+t.test('package_include_dir: index.js gives include_dir and the gyp target, relative to cwd', async t => {
   const pkg = require('..')
   const root = path.join(__dirname, '..')
   t.equal(pkg.version, require('../package.json').version)
@@ -17,7 +17,7 @@ t.test('index.js gives include_dir and the gyp target, relative to cwd', async t
   t.equal(pkg.gyp_dependency(), pkg.gyp, 'inside the current directory: the package\'s own target')
 })
 
-t.test('index.js gives cmake_dir: the absolute real path, forward slashes', async t => {
+t.test('package_cmake_dir: index.js gives cmake_dir: the absolute real path, forward slashes', async t => {
   const pkg = require('..')
   const root = fs.realpathSync(path.join(__dirname, '..'))
   t.equal(pkg.cmake_dir, root.split(path.sep).join('/'))
@@ -26,7 +26,7 @@ t.test('index.js gives cmake_dir: the absolute real path, forward slashes', asyn
   t.ok(fs.existsSync(path.join(pkg.cmake_dir, 'CMakeLists.txt')))
 })
 
-t.test('index.d.ts declares exactly what index.js exports', async t => {
+t.test('package_types: index.d.ts declares exactly what index.js exports', async t => {
   const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
   const pkg = require('..')
   const consts = [...dts.matchAll(/^export declare const (\w+): string$/gm)].map(m => m[1])
@@ -39,7 +39,7 @@ t.test('index.d.ts declares exactly what index.js exports', async t => {
   }
 })
 
-t.test('index.js from the package directory itself', async t => {
+t.test('package_self: index.js from the package directory itself', async t => {
   const cwd = process.cwd()
   process.chdir(path.join(__dirname, '..'))
   t.teardown(() => process.chdir(cwd))
@@ -51,7 +51,7 @@ t.test('index.js from the package directory itself', async t => {
   t.notOk(fs.existsSync(path.join('build', 'napi-task')), 'nothing copied')
 })
 
-t.test('linked (real path outside the consumer): reading writes nothing, gyp_dependency() copies into build/', async t => {
+t.test('package_linked: linked (real path outside the consumer): reading writes nothing, gyp_dependency() copies into build/', async t => {
   const os = require('os')
   const consumer = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-linked-'))
   const cwd = process.cwd()
@@ -78,7 +78,7 @@ t.test('linked (real path outside the consumer): reading writes nothing, gyp_dep
   t.equal(path.resolve(pkg.include_dir), path.join(__dirname, '..', 'include'))
 })
 
-t.test('package.json builds nothing on install and ships the sources', async t => {
+t.test('package_json: package.json builds nothing on install and ships the sources', async t => {
   const pkg = require('../package.json')
   t.equal(pkg.gypfile, false)
   t.notOk(pkg.scripts.install, 'no install script runs in consumers')

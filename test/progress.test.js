@@ -10,7 +10,7 @@ const { AsyncLocalStorage } = require('async_hooks')
 
 const addon = require(process.env.NAPI_TASK_TEST_ADDON ||
   path.join(__dirname, '..', 'build', 'Release', 'test_addon.node'))
-const { control, common } = addon
+const { common } = addon
 
 const GATE = 10
 const napi = { ok: 0, invalid_arg: 1, function_expected: 5 }
@@ -28,9 +28,9 @@ const withProgress = (opts, how = 'callback') => {
   const onProgress = (v) => events.push(v)
   const o = { onProgress, ...opts }
   if (how === 'promise') {
-    return control.run(o).then(value => ({ err: null, value, events, atSettle: events.length }))
+    return common.run(o).then(value => ({ err: null, value, events, atSettle: events.length }))
   }
-  return new Promise(resolve => control.run(o, (err, value) =>
+  return new Promise(resolve => common.run(o, (err, value) =>
     resolve({ err, value, events, atSettle: events.length })))
 }
 
@@ -54,11 +54,11 @@ for (const how of ['callback', 'promise']) {
       // The JS thread stays blocked while perform reports all 500, so they
       // all wait for the same batch.
       common.gateDrain(GATE)
-      control.reset()
+      common.reset()
       const p = withProgress({ value: 1, gateBefore: GATE, progress: 500, strings, mode: 'queue' }, how)
       await until(() => common.gateWaiting(GATE) === 1)
       common.gateOpen(GATE, 1)
-      t.equal(control.waitFor('finished', 1), true, 'perform reported everything and returned')
+      t.equal(common.waitFor('finished', 1), true, 'perform reported everything and returned')
       const r = await p
       t.same(r.events, expect, 'exactly 1..500')
       t.equal(r.atSettle, 500)
@@ -67,19 +67,19 @@ for (const how of ['callback', 'promise']) {
 
     t.test(`progress_coalesce_all_pending (${how}, ${kind}): only the newest survives`, async t => {
       common.gateDrain(GATE)
-      control.reset()
+      common.reset()
       const before = common.counts()
       const p = withProgress({
         value: 2, gateBefore: GATE, progress: 500, strings, mode: 'coalesce',
       }, how)
       await until(() => common.gateWaiting(GATE) === 1)
       common.gateOpen(GATE, 1)
-      t.equal(control.waitFor('finished', 1), true, 'perform reported everything and returned')
+      t.equal(common.waitFor('finished', 1), true, 'perform reported everything and returned')
       const r = await p
       t.same(r.events, [expect[499]], 'one event: the newest value')
       t.equal(r.atSettle, 1, 'before the task settled')
       t.equal(r.value, 2)
-      t.equal(control.counters().progressOk, 500, 'napi_task_progress returned napi_ok 500 times')
+      t.equal(common.counters().progressOk, 500, 'napi_task_progress returned napi_ok 500 times')
       const after = balanced(t)
       if (strings) {
         t.equal(after.created - before.created, 502)
@@ -103,11 +103,11 @@ for (const how of ['callback', 'promise']) {
 }
 
 t.test('progress_without_callback: values dropped once, napi_ok', async t => {
-  control.reset()
+  common.reset()
   const before = common.counts()
-  const value = await control.run({ value: 4, progress: 25, strings: true })
+  const value = await common.run({ value: 4, progress: 25, strings: true })
   t.equal(value, 4)
-  const c = control.counters()
+  const c = common.counters()
   t.equal(c.progressOk, 25, 'napi_task_progress returned napi_ok')
   const after = balanced(t)
   t.equal(after.created - before.created, 27)
@@ -116,11 +116,11 @@ t.test('progress_without_callback: values dropped once, napi_ok', async t => {
 
 t.test('progress_after_abort: napi_cancelled, dropped, never delivered', async t => {
   common.gateDrain(GATE)
-  control.reset()
+  common.reset()
   const before = common.counts()
   const ac = new AbortController()
   const events = []
-  const p = control.run({
+  const p = common.run({
     value: 5, gateBefore: GATE, progress: 10, strings: true, mode: 'queue',
     onProgress: v => events.push(v), signal: ac.signal,
   })
@@ -129,7 +129,7 @@ t.test('progress_after_abort: napi_cancelled, dropped, never delivered', async t
   common.gateOpen(GATE, 1)
   await t.rejects(p, { name: 'AbortError', code: 'ABORT_ERR' })
   t.same(events, [], 'no progress after the abort')
-  const c = control.counters()
+  const c = common.counters()
   t.equal(c.progressCancelled, 10, 'napi_task_progress returned napi_cancelled')
   const after = balanced(t)
   t.equal(after.dropped - before.dropped, 10 + 1, '10 strings and the output, once each')
@@ -139,17 +139,17 @@ t.test('progress_pending_at_abort: values not yet delivered are dropped, not del
   // perform reports 3 values and blocks on a gate; JS stays blocked until
   // then, so all 3 wait for the JS thread when abort() is called.
   common.gateDrain(GATE)
-  control.reset()
+  common.reset()
   const before = common.counts()
   const ac = new AbortController()
   const events = []
-  const p = control.run({
+  const p = common.run({
     value: 8, gateBefore: GATE, gate: GATE, progress: 3, strings: true, mode: 'queue',
     onProgress: v => events.push(v), signal: ac.signal,
   })
   await until(() => common.gateWaiting(GATE) === 1)
   common.gateOpen(GATE, 1)
-  t.equal(control.waitFor('emitted', 1), true, 'perform reported 3 values')
+  t.equal(common.waitFor('emitted', 1), true, 'perform reported 3 values')
   ac.abort()
   const afterAbort = events.length
   common.gateOpen(GATE, 1)
@@ -163,7 +163,7 @@ t.test('progress_pending_at_abort: values not yet delivered are dropped, not del
 t.test('progress_in_async_context: on_progress sees the store of the delivery', NO_ASYNC_CONTEXT, async t => {
   const als = new AsyncLocalStorage()
   const seen = []
-  const value = await als.run({ id: 'progress' }, () => control.run({
+  const value = await als.run({ id: 'progress' }, () => common.run({
     value: 6, progress: 3, mode: 'queue',
     onProgress: v => seen.push([v, als.getStore() && als.getStore().id]),
   }))
@@ -174,7 +174,7 @@ t.test('progress_in_async_context: on_progress sees the store of the delivery', 
 
 t.test('progress_error_values: an error output reaches on_progress as an Error', async t => {
   const seen = []
-  const value = await control.run({
+  const value = await common.run({
     value: 7, progress: 2, errors: true, mode: 'queue', onProgress: e => seen.push(e),
   })
   t.equal(value, 7, 'the task itself succeeds')
@@ -187,18 +187,18 @@ t.test('progress_error_values: an error output reaches on_progress as an Error',
 t.test('progress_bad_input: TypeError for a non-function, invalid_arg for a bad mode', async t => {
   for (const bad of [1, 'f', {}, null, [], Symbol('s')]) {
     const before = common.counts()
-    t.throws(() => control.run({ value: 1, onProgress: bad }, () => t.fail('never called')), {
+    t.throws(() => common.run({ value: 1, onProgress: bad }, () => t.fail('never called')), {
       name: 'TypeError',
       code: 'ERR_INVALID_ARG_TYPE',
       message: /The "onProgress" argument must be of type function/,
     })
-    t.equal(control.lastStatus(), napi.function_expected)
+    t.equal(common.lastStatus(), napi.function_expected)
     t.equal(common.counts().dropped - before.dropped, 1, 'data dropped once')
   }
   const before = common.counts()
-  t.equal(control.run({ value: 1, onProgress () {}, mode: 'bogus' }, () => t.fail('never')),
+  t.equal(common.run({ value: 1, onProgress () {}, mode: 'bogus' }, () => t.fail('never')),
     undefined, 'no exception')
-  t.equal(control.lastStatus(), napi.invalid_arg)
+  t.equal(common.lastStatus(), napi.invalid_arg)
   t.equal(common.counts().dropped - before.dropped, 1, 'data dropped once')
   balanced(t)
 })

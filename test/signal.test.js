@@ -12,17 +12,17 @@ const aliveAfterGc = require('./fixtures/alive')
 
 const addon = require(process.env.NAPI_TASK_TEST_ADDON ||
   path.join(__dirname, '..', 'build', 'Release', 'test_addon.node'))
-const { control, common } = addon
+const { common } = addon
 
-const POOL = control.poolSize()
+const POOL = common.poolSize()
 const GATE = 8
 const napi = { ok: 0, invalid_arg: 1, object_expected: 2 }
 
 // Settles { err, value } by callback or by promise.
 const deliveries = {
   callback: (opts) => new Promise(resolve =>
-    control.run(opts, (err, value) => resolve({ err, value }))),
-  promise: (opts) => control.run(opts).then(
+    common.run(opts, (err, value) => resolve({ err, value }))),
+  promise: (opts) => common.run(opts).then(
     value => ({ err: null, value }), err => ({ err, value: undefined })),
 }
 
@@ -59,7 +59,7 @@ const reasons = {
 for (const [how, deliver] of Object.entries(deliveries)) {
   for (const [kind, reason] of Object.entries(reasons)) {
     t.test(`signal_aborted_at_delivery (${how}, ${kind} reason): perform never runs`, async t => {
-      control.reset()
+      common.reset()
       const before = common.counts()
       const ac = new AbortController()
       ac.abort(reason)
@@ -71,7 +71,7 @@ for (const [how, deliver] of Object.entries(deliveries)) {
       isAbortError(t, err, ac.signal)
       if (kind !== 'default') t.equal(err.cause, reason)
       t.equal(value, undefined)
-      t.equal(control.counters().performs, 0, 'perform never ran')
+      t.equal(common.counters().performs, 0, 'perform never ran')
       t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'no listener left')
       const c = balanced(t)
       t.equal(c.dropped - before.dropped, 1, 'the data was dropped once')
@@ -80,7 +80,7 @@ for (const [how, deliver] of Object.entries(deliveries)) {
 
   t.test(`signal_aborted_while_queued (${how}): settles before a thread frees, data dropped once`, async t => {
     const held = await fillPool()
-    control.reset()
+    common.reset()
     const before = common.counts()
     const ac = new AbortController()
     const p = deliver({ value: 7, signal: ac.signal })
@@ -91,7 +91,7 @@ for (const [how, deliver] of Object.entries(deliveries)) {
     t.equal(common.gateWaiting(GATE), POOL, 'settled while the pool is still full')
     isAbortError(t, err, ac.signal)
     t.equal(err.cause, 'queued')
-    t.equal(control.counters().performs, 0, 'perform never ran')
+    t.equal(common.counters().performs, 0, 'perform never ran')
     t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'listener removed')
     const after = common.counts()
     t.equal(after.dropped - before.dropped, 1, 'the data was dropped once')
@@ -103,17 +103,17 @@ for (const [how, deliver] of Object.entries(deliveries)) {
   })
 
   t.test(`signal_aborted_while_running (${how}): cancelled turns true, output dropped`, async t => {
-    control.reset()
+    common.reset()
     const before = common.counts()
     const ac = new AbortController()
     const p = deliver({ value: 3, spin: true, output: 'string', signal: ac.signal })
-    await until(() => control.counters().spinning === 1)
+    await until(() => common.counters().spinning === 1)
     ac.abort(new TypeError('running'))
     const { err, value } = await p
     isAbortError(t, err, ac.signal)
     t.equal(err.cause.message, 'running')
     t.equal(value, undefined)
-    const c = control.counters()
+    const c = common.counters()
     t.equal(c.performs, 1, 'perform ran once')
     t.equal(c.cancelledSeen, 1, 'napi_task_cancelled turned true inside perform')
     t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'listener removed')
@@ -130,19 +130,19 @@ for (const [how, deliver] of Object.entries(deliveries)) {
     // blocked until perform has returned, then aborts: no batch can have
     // settled the task in between.
     common.gateDrain(GATE + 1)
-    control.reset()
+    common.reset()
     const before = common.counts()
     const ac = new AbortController()
     const p = deliver({ value: 1, output: 'string', signal: ac.signal, gate: GATE + 1 })
     await until(() => common.gateWaiting(GATE + 1) === 1)
     common.gateOpen(GATE + 1, 1)
-    t.equal(control.waitFor('finished', 1), true, 'perform returned')
+    t.equal(common.waitFor('finished', 1), true, 'perform returned')
     ac.abort('late')
     const { err, value } = await p
     isAbortError(t, err, ac.signal)
     t.equal(err.cause, 'late')
     t.equal(value, undefined)
-    t.equal(control.counters().cancelledSeen, 0, 'perform never saw the abort')
+    t.equal(common.counters().cancelledSeen, 0, 'perform never saw the abort')
     const after = balanced(t)
     t.equal(after.created - before.created, 2, 'data + output string')
     t.equal(after.dropped - before.dropped, 1, 'the finished output was dropped once')
@@ -167,7 +167,7 @@ t.test('signal_shared_by_1000_tasks: one listener, no warning, removed after set
   })
 
   const held = await fillPool()
-  control.reset()
+  common.reset()
   const before = common.counts()
   // Node 22.13 and later give AbortSignal no default listener limit: every
   // signal here gets Node's usual limit of 10, so that the check means the
@@ -200,13 +200,13 @@ t.test('signal_shared_by_1000_tasks: one listener, no warning, removed after set
     queued.push(deliveries[i % 2 ? 'callback' : 'promise']({ value: i, signal: ac2.signal }))
   }
   t.equal(getEventListeners(ac2.signal, 'abort').length, 1, 'still one listener')
-  const performsBefore = control.counters().performs
+  const performsBefore = common.counters().performs
   ac2.abort()
   const q = await Promise.all(queued)
   t.ok(q.every(r => r.err && r.err.name === 'AbortError' && r.err.cause === ac2.signal.reason),
     'every queued task rejected with the AbortError')
   t.equal(common.gateWaiting(GATE + 2), POOL, 'while the running ones still run')
-  t.equal(control.counters().performs, performsBefore, 'no queued perform ran')
+  t.equal(common.counters().performs, performsBefore, 'no queued perform ran')
   common.gateOpen(GATE + 2, POOL)
   const r = await Promise.all(running)
   t.ok(r.every(x => x.err && x.err.name === 'AbortError'), 'running ones too')
@@ -234,7 +234,7 @@ t.test('signal_shared_by_1000_tasks: one listener, no warning, removed after set
   }
 })
 
-t.test('signal_listener_stays_while_a_task_remains', async t => {
+t.test('signal_listener_stays: while a task remains', async t => {
   const ac = new AbortController()
   common.gateDrain(GATE + 3)
   const slow = deliveries.promise({ value: 1, signal: ac.signal, gate: GATE + 3 })
@@ -257,12 +257,12 @@ t.test('signal_not_an_abort_signal: TypeError ERR_INVALID_ARG_TYPE, data dropped
   const fake = { aborted: false, reason: undefined, addEventListener () {} }
   for (const bad of [fake, {}, 1, 'signal', null, new EventTarget()]) {
     const before = common.counts()
-    t.throws(() => control.run({ value: 1, signal: bad }, () => t.fail('never called')), {
+    t.throws(() => common.run({ value: 1, signal: bad }, () => t.fail('never called')), {
       name: 'TypeError',
       code: 'ERR_INVALID_ARG_TYPE',
       message: /The "signal" argument must be an instance of AbortSignal/,
     }, `rejects ${typeof bad} ${bad && bad.constructor ? bad.constructor.name : bad}`)
-    t.equal(control.lastStatus(), napi.object_expected)
+    t.equal(common.lastStatus(), napi.object_expected)
     const after = common.counts()
     t.equal(after.dropped - before.dropped, 1, 'the discarded task dropped its data once')
   }
@@ -280,15 +280,15 @@ t.test('signal_add_listener_throws: the exception propagates, the signal stays u
   const boom = new Error('addEventListener refused')
   ac.signal.addEventListener = () => { throw boom }
   const before = common.counts()
-  t.throws(() => control.run({ value: 1, signal: ac.signal }, () => t.fail('never called')),
+  t.throws(() => common.run({ value: 1, signal: ac.signal }, () => t.fail('never called')),
     boom, 'the exception thrown by addEventListener')
   t.equal(common.counts().dropped - before.dropped, 1, 'the data was dropped once')
   t.same(Object.getOwnPropertySymbols(ac.signal).filter(k => k.description === 'napi_task.signal'),
     [], 'no record left on the signal')
   delete ac.signal.addEventListener
   // The same signal, now well-behaved, works (a stale record would not).
-  const p = control.run({ value: 2, spin: true, signal: ac.signal })
-  await until(() => control.counters().spinning === 1)
+  const p = common.run({ value: 2, spin: true, signal: ac.signal })
+  await until(() => common.counters().spinning === 1)
   t.equal(getEventListeners(ac.signal, 'abort').length, 1)
   ac.abort('after')
   await t.rejects(p, { name: 'AbortError', cause: 'after' })
@@ -299,20 +299,20 @@ t.test('signal_add_listener_throws: the exception propagates, the signal stays u
 t.test('signal_add_listener_seals_and_throws: later tasks on the signal still work', skipOn({
   deno: 'its EventTarget cannot take a listener on a non-extensible signal: delivery fails with its TypeError'
 }), async t => {
-  control.reset()
+  common.reset()
   const ac = new AbortController()
   const boom = new Error('sealed and refused')
   ac.signal.addEventListener = function () {
     Object.seal(this)
     throw boom
   }
-  t.throws(() => control.run({ value: 1, signal: ac.signal }, () => t.fail('never called')), boom)
+  t.throws(() => common.run({ value: 1, signal: ac.signal }, () => t.fail('never called')), boom)
   // The record is stuck on the sealed signal; its own listener never got
   // on. Restore addEventListener (the property is still writable).
   ac.signal.addEventListener = EventTarget.prototype.addEventListener
-  t.equal(await control.run({ value: 2, signal: ac.signal }), 2, 'a later task works')
-  const p = control.run({ value: 3, spin: true, signal: ac.signal })
-  await until(() => control.counters().spinning === 1)
+  t.equal(await common.run({ value: 2, signal: ac.signal }), 2, 'a later task works')
+  const p = common.run({ value: 3, spin: true, signal: ac.signal })
+  await until(() => common.counters().spinning === 1)
   ac.abort('after')
   await t.rejects(p, { name: 'AbortError', cause: 'after' }, 'and is aborted')
   balanced(t)
@@ -329,16 +329,16 @@ t.test('signal_remove_listener_throws: uncaught exception, the listener left beh
     const w = new Worker(`
       const { parentPort, workerData } = require('worker_threads')
       const { getEventListeners } = require('events')
-      const { control, common } = require(workerData.addon)
+      const { common } = require(workerData.addon)
       const caught = []
       process.on('uncaughtException', e => caught.push(e.message))
       const ac = new AbortController()
       ac.signal.removeEventListener = () => { throw new Error('remove refused') }
-      control.run({ value: 1, signal: ac.signal }, (err, value) => {
+      common.run({ value: 1, signal: ac.signal }, (err, value) => {
         setImmediate(() => {
           const left = getEventListeners(ac.signal, 'abort').length
           ac.abort('later')
-          control.run({ value: 2, signal: ac.signal }, (err2) => {
+          common.run({ value: 2, signal: ac.signal }, (err2) => {
             parentPort.postMessage({ value, caught, left, late: err2 && err2.name })
           })
         })
@@ -356,14 +356,14 @@ t.test('signal_not_extensible: sealed, frozen or non-extensible signals work', s
 }), async t => {
   // Non-extensible before any task: no record can be stored on it, so each
   // task listens by itself.
-  control.reset()
+  common.reset()
   const closed = new AbortController()
   Object.preventExtensions(closed.signal)
-  t.equal(await control.run({ value: 1, signal: closed.signal }), 1, 'delivered and settled')
+  t.equal(await common.run({ value: 1, signal: closed.signal }), 1, 'delivered and settled')
   t.equal(getEventListeners(closed.signal, 'abort').length, 0, 'no listener left')
-  const p1 = control.run({ value: 2, spin: true, signal: closed.signal })
-  const p2 = control.run({ value: 3, spin: true, signal: closed.signal })
-  await until(() => control.counters().spinning === 2)
+  const p1 = common.run({ value: 2, spin: true, signal: closed.signal })
+  const p2 = common.run({ value: 3, spin: true, signal: closed.signal })
+  await until(() => common.counters().spinning === 2)
   t.equal(getEventListeners(closed.signal, 'abort').length, 2, 'one listener per task')
   closed.abort('closed')
   // Both handlers attach before either promise can reject, so no rejection
@@ -376,47 +376,47 @@ t.test('signal_not_extensible: sealed, frozen or non-extensible signals work', s
 
   // Sealed after a task stored its record: the record cannot come off, so
   // it stays (idle, its listener too) and later tasks share it.
-  control.reset()
+  common.reset()
   common.gateDrain(GATE + 4)
   const sealed = new AbortController()
-  const held = control.run({ value: 4, signal: sealed.signal, gate: GATE + 4 })
+  const held = common.run({ value: 4, signal: sealed.signal, gate: GATE + 4 })
   Object.seal(sealed.signal) // while the task (and its record) is attached
   common.gateOpen(GATE + 4, 1)
   t.equal(await held, 4)
   t.equal(getEventListeners(sealed.signal, 'abort').length, 1,
     'the record could not come off: it stays, idle, with its listener')
-  t.equal(await control.run({ value: 5, signal: sealed.signal }), 5, 'a later task reuses it')
-  const p3 = control.run({ value: 6, spin: true, signal: sealed.signal })
+  t.equal(await common.run({ value: 5, signal: sealed.signal }), 5, 'a later task reuses it')
+  const p3 = common.run({ value: 6, spin: true, signal: sealed.signal })
   t.equal(getEventListeners(sealed.signal, 'abort').length, 1, 'still one listener')
-  await until(() => control.counters().spinning === 1)
+  await until(() => common.counters().spinning === 1)
   sealed.abort('sealed')
   await t.rejects(p3, { name: 'AbortError', cause: 'sealed' })
 
   // Frozen (Node itself can no longer abort such a signal): tasks still
   // deliver and settle, before and after the freeze.
   const frozen = new AbortController()
-  t.equal(await control.run({ value: 7, signal: frozen.signal }), 7)
+  t.equal(await common.run({ value: 7, signal: frozen.signal }), 7)
   Object.freeze(frozen.signal)
-  t.equal(await control.run({ value: 8, signal: frozen.signal }), 8)
+  t.equal(await common.run({ value: 8, signal: frozen.signal }), 8)
   const cold = new AbortController()
   Object.freeze(cold.signal)
-  t.equal(await control.run({ value: 9, signal: cold.signal }), 9)
+  t.equal(await common.run({ value: 9, signal: cold.signal }), 9)
   balanced(t)
 })
 
 t.test('signal_timeout_and_any: AbortSignal.timeout() and AbortSignal.any() work too', async t => {
-  control.reset()
+  common.reset()
   const timeout = AbortSignal.timeout(10)
-  await t.rejects(control.run({ value: 1, spin: true, signal: timeout }), {
+  await t.rejects(common.run({ value: 1, spin: true, signal: timeout }), {
     name: 'AbortError', code: 'ABORT_ERR', cause: { name: 'TimeoutError' },
   }, 'a running task, stopped by a timeout signal')
   const ac = new AbortController()
   const any = AbortSignal.any([ac.signal, AbortSignal.timeout(60000)])
-  const p = control.run({ value: 2, spin: true, signal: any })
-  await until(() => control.counters().spinning === 1)
+  const p = common.run({ value: 2, spin: true, signal: any })
+  await until(() => common.counters().spinning === 1)
   ac.abort('from any')
   await t.rejects(p, { name: 'AbortError', cause: 'from any' })
-  t.equal(control.counters().cancelledSeen, 2)
+  t.equal(common.counters().cancelledSeen, 2)
   t.equal(getEventListeners(any, 'abort').length, 0)
   balanced(t)
 })
@@ -428,7 +428,7 @@ t.test('signal_abort_from_the_task_callback: other tasks in the same batch', asy
   await new Promise(resolve => {
     let n = 0
     for (let i = 0; i < 20; i++) {
-      control.run({ value: i, signal: ac.signal }, (err, value) => {
+      common.run({ value: i, signal: ac.signal }, (err, value) => {
         results.push(err ? 'abort' : value)
         if (n === 0) ac.abort()
         if (++n === 20) resolve()
@@ -444,7 +444,7 @@ t.test('signal_abort_from_the_task_callback: other tasks in the same batch', asy
   balanced(t)
 })
 
-t.test('a failed delivery lets go of its callback, even with an exception pending', async t => {
+t.test('signal_failed_delivery_lets_go: a failed delivery lets go of its callback, even with an exception pending', async t => {
   // addEventListener throws: delivery fails after the callback was stored,
   // with the exception pending. The callback must not stay reachable.
   const ac = new AbortController()
@@ -460,7 +460,7 @@ t.test('a failed delivery lets go of its callback, even with an exception pendin
     const callback = () => { called += big.length }
     refs.push(new WeakRef(callback))
     try {
-      control.run({ value: i, signal: ac.signal }, callback)
+      common.run({ value: i, signal: ac.signal }, callback)
     } catch (e) {
       thrown.push(e.message)
     }
@@ -473,7 +473,7 @@ t.test('a failed delivery lets go of its callback, even with an exception pendin
   balanced(t)
 })
 
-t.test('AbortError: a throwing setter on Error.prototype cannot stop the callback', async t => {
+t.test('signal_abort_error_setter_throws: a throwing setter on Error.prototype cannot stop the callback', async t => {
   // The AbortError's code and name are defined, not assigned.
   const desc = Object.getOwnPropertyDescriptor(Error.prototype, 'code')
   Object.defineProperty(Error.prototype, 'code', {

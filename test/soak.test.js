@@ -22,7 +22,7 @@ const sanitized = !!process.env.NAPI_TASK_SANITIZE
 const TASKS = Number(process.env.SOAK_TASKS || (sanitized ? 1e5 : 1e6))
 const RSS_LIMIT = 1024 * 1024 * 1024 // generous: 1 GiB at any point measured
 
-t.test(`soak: ${TASKS} tasks per delivery mode`, { timeout: 0 }, async t => {
+t.test(`soak_delivery_modes: ${TASKS} tasks per delivery mode`, { timeout: 0 }, async t => {
   const child = spawn(process.execPath, [
     '--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16',
     path.join(__dirname, 'fixtures', 'torture', 'soak.js'), String(TASKS), '1000'

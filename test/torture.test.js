@@ -18,7 +18,7 @@ const { Worker } = require('worker_threads')
 
 const addonPath = process.env.NAPI_TASK_TEST_ADDON ||
   path.join(__dirname, '..', 'build', 'Release', 'test_addon.node')
-const { common, torture: T, core } = require(addonPath)
+const { common, torture: T } = require(addonPath)
 
 const POOL = Number(process.env.UV_THREADPOOL_SIZE || 4)
 const fixture = name => path.join(__dirname, 'fixtures', 'torture', name)
@@ -50,7 +50,7 @@ const waitFor = async (what, test, ms = HANG_MS) => {
 }
 
 for (const mode of ['spin', 'hook']) {
-  t.test(`terminate with every kind of task in flight (JS ${mode === 'spin' ? 'spinning' : 'inside call_js'})`, async t => {
+  t.test(`torture_terminate_in_flight: terminate with every kind of task in flight (JS ${mode === 'spin' ? 'spinning' : 'inside call_js'})`, async t => {
     common.gateDrain(4)
     const backlog = 300
     const before = T.stats()
@@ -91,7 +91,7 @@ for (const mode of ['spin', 'hook']) {
   })
 }
 
-t.test('terminate while the JS thread is stuck with results done but not settled', async t => {
+t.test('torture_terminate_unsettled: terminate while the JS thread is stuck with results done but not settled', async t => {
   // The JS thread spins while the threadpool finishes what it can: done
   // tasks, their progress and outputs pile up for a batch that never runs.
   const src = `
@@ -124,7 +124,7 @@ t.test('terminate while the JS thread is stuck with results done but not settled
   balanced(t, 'after terminate with done tasks')
 })
 
-t.test(`random teardown, ${ROUNDS} rounds (seeds ${SEED}..${SEED + ROUNDS - 1})`, {
+t.test(`torture_random_teardown: ${ROUNDS} rounds (seeds ${SEED}..${SEED + ROUNDS - 1})`, {
   timeout: 60000 + ROUNDS * 5000
 }, async t => {
   const endings = ['terminate', 'terminate', 'terminate', 'busy', 'exit', 'throw',
@@ -188,7 +188,7 @@ t.test(`random teardown, ${ROUNDS} rounds (seeds ${SEED}..${SEED + ROUNDS - 1})`
   balanced(t, 'after all rounds')
 })
 
-t.test('process.exit() inside a call_js fn, in a worker: fn keeps its data until it returns', async t => {
+t.test('torture_exit_in_call_js_fn: process.exit() inside a call_js fn, in a worker: fn keeps its data until it returns', async t => {
   // In a worker, process.exit() does not end the process: it terminates
   // the worker's JS, so the fn that called it comes back (with an
   // exception) and may still touch its data. Its perform must not have
@@ -216,7 +216,7 @@ t.test('process.exit() inside a call_js fn, in a worker: fn keeps its data until
   balanced(t, 'after the exits')
 })
 
-t.test('finalizers that build tasks while a worker goes away', async t => {
+t.test('torture_finalizers_build: finalizers that build tasks while a worker goes away', async t => {
   // Node-API runs the finalizers of what is left when an env goes away,
   // possibly after napi-task's cleanup hook has torn its record down. A
   // finalizer that builds and delivers a task then (a wrapper closing a
@@ -251,7 +251,7 @@ t.test('finalizers that build tasks while a worker goes away', async t => {
   }
 })
 
-t.test('the main thread still works afterwards', async t => {
-  t.equal(await core.addOne(41), 42)
+t.test('torture_main_thread_after: the main thread still works afterwards', async t => {
+  t.equal(await common.addOne(41), 42)
   balanced(t, 'at the end')
 })

@@ -10,7 +10,7 @@ const { Worker } = require('worker_threads')
 
 const addonPath = process.env.NAPI_TASK_TEST_ADDON ||
   path.join(__dirname, '..', 'build', 'Release', 'test_addon.node')
-const { core, common } = require(addonPath)
+const { common } = require(addonPath)
 
 const POOL = Number(process.env.UV_THREADPOOL_SIZE || 4)
 
@@ -28,14 +28,14 @@ const runWorker = (source, workerData) => new Promise((resolve, reject) => {
   w.on('exit', code => resolve({ code, messages }))
 })
 
-t.test('several workers and the main thread run tasks at once', async t => {
+t.test('worker_concurrent_envs: several workers and the main thread run tasks at once', async t => {
   const source = `
     const { parentPort, workerData } = require('worker_threads')
-    const { core, instanceDataOk } = require(workerData.addon)
+    const { common, instanceDataOk } = require(workerData.addon)
     const n = workerData.n
-    const viaPromise = Promise.all(Array.from({ length: n }, (_, i) => core.addOne(i)))
+    const viaPromise = Promise.all(Array.from({ length: n }, (_, i) => common.addOne(i)))
     const viaCb = Promise.all(Array.from({ length: n }, (_, i) =>
-      new Promise(resolve => core.addOne(i, (err, v) => resolve(err === null ? v : -1)))))
+      new Promise(resolve => common.addOne(i, (err, v) => resolve(err === null ? v : -1)))))
     Promise.all([viaPromise, viaCb]).then(([a, b]) => {
       const ok = a.every((v, i) => v === i + 1) && b.every((v, i) => v === i + 1)
       parentPort.postMessage({ ok, count: a.length + b.length, slot: instanceDataOk() })
@@ -43,7 +43,7 @@ t.test('several workers and the main thread run tasks at once', async t => {
   `
   const workers = Array.from({ length: 4 }, () =>
     runWorker(source, { addon: addonPath, n: 2000 }))
-  const main = Promise.all(Array.from({ length: 2000 }, (_, i) => core.addOne(i)))
+  const main = Promise.all(Array.from({ length: 2000 }, (_, i) => common.addOne(i)))
   const results = await Promise.all(workers)
   t.ok((await main).every((v, i) => v === i + 1), 'main thread values')
   for (const { code, messages } of results) {
@@ -53,18 +53,18 @@ t.test('several workers and the main thread run tasks at once', async t => {
   balanced(t, 'after 4 workers')
 })
 
-t.test('terminate: no crash, balanced, waits only for running tasks', async t => {
+t.test('worker_terminate: no crash, balanced, waits only for running tasks', async t => {
   // Gate 0 holds the POOL running tasks; 500 more wait in the backlog, some
   // built and never delivered, some done and not yet settled.
   common.gateDrain(0)
   const before = common.counts()
   const source = `
     const { parentPort, workerData } = require('worker_threads')
-    const { core, common } = require(workerData.addon)
-    core.leakBuilt(10)
-    for (let i = 0; i < workerData.pool; i++) core.gated(0, i, () => {})
-    for (let i = 0; i < 250; i++) core.gated(0, i, () => {})
-    for (let i = 0; i < 250; i++) core.gated(0, i).then(() => {})
+    const { common, worker } = require(workerData.addon)
+    common.leakBuilt(10)
+    for (let i = 0; i < workerData.pool; i++) worker.gated(0, i, () => {})
+    for (let i = 0; i < 250; i++) worker.gated(0, i, () => {})
+    for (let i = 0; i < 250; i++) worker.gated(0, i).then(() => {})
     const wait = () => common.gateWaiting(0) === workerData.pool
       ? parentPort.postMessage('filled') : setTimeout(wait, 1)
     wait()
@@ -88,13 +88,13 @@ t.test('terminate: no crash, balanced, waits only for running tasks', async t =>
   common.gateDrain(0)
 })
 
-t.test('terminate right after delivery, many times: balanced, no crash', async t => {
+t.test('worker_terminate_after_delivery: terminate right after delivery, many times: balanced, no crash', async t => {
   const source = `
     const { workerData, parentPort } = require('worker_threads')
-    const { core } = require(workerData.addon)
-    for (let i = 0; i < 200; i++) core.addOne(i, () => {})
-    for (let i = 0; i < 200; i++) core.addOne(i).then(() => {})
-    core.sleeper(2, 0, () => {})
+    const { common, worker } = require(workerData.addon)
+    for (let i = 0; i < 200; i++) common.addOne(i, () => {})
+    for (let i = 0; i < 200; i++) common.addOne(i).then(() => {})
+    worker.sleeper(2, 0, () => {})
     parentPort.postMessage('go')
   `
   for (let round = 0; round < 20; round++) {
@@ -106,12 +106,12 @@ t.test('terminate right after delivery, many times: balanced, no crash', async t
   balanced(t, 'after 20 rounds')
 })
 
-t.test('a worker that ends by itself settles everything first', async t => {
+t.test('worker_natural_exit: a worker that ends by itself settles everything first', async t => {
   const source = `
     const { workerData, parentPort } = require('worker_threads')
-    const { core } = require(workerData.addon)
+    const { common } = require(workerData.addon)
     let n = 0
-    for (let i = 0; i < 100; i++) core.addOne(i, () => { n++ })
+    for (let i = 0; i < 100; i++) common.addOne(i, () => { n++ })
     process.on('exit', () => parentPort.postMessage(n))
   `
   const { code, messages } = await runWorker(source, { addon: addonPath })

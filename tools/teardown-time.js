@@ -13,8 +13,8 @@ const addon = process.env.NAPI_TASK_TEST_ADDON ||
 if (process.argv[2] === 'terminate') {
   const { Worker } = require('worker_threads')
   const w = new Worker(`
-    const { core } = require(${JSON.stringify(addon)})
-    for (let i = 0; i < 50; i++) core.sleeper(200, i, () => {})
+    const { worker } = require(${JSON.stringify(addon)})
+    for (let i = 0; i < 50; i++) worker.sleeper(200, i, () => {})
     require('worker_threads').parentPort.postMessage('queued')
   `, { eval: true })
   w.once('message', () => setTimeout(() => {
@@ -24,8 +24,8 @@ if (process.argv[2] === 'terminate') {
     })
   }, 20))
 } else if (process.argv[2] === 'exit') {
-  const { core } = require(addon)
-  for (let i = 0; i < 40; i++) core.sleeper(200, i, () => {})
+  const { worker } = require(addon)
+  for (let i = 0; i < 40; i++) worker.sleeper(200, i, () => {})
   setTimeout(() => {
     process.stdout.write(`${Date.now()}\n`)
     process.exit(0)

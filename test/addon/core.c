@@ -1,54 +1,11 @@
 /* exports.core: scenarios for building and delivering tasks, every output
-   constructor, errors, bad input, and gates for deterministic timing. */
+   constructor, errors and bad input. addOne() and lastStatus() are
+   common's (common.c). */
 #include "common.h"
 
 #include <stdio.h>
 
-/* Per thread: workers and the main thread call at once. */
-static NT_THREAD_LOCAL napi_status last_status = napi_ok;
-
-/* Delivers t by callback when `cb` is a function, else returns a promise. */
-static napi_value deliver(napi_env env, napi_task t, napi_value cb) {
-  napi_valuetype type = napi_undefined;
-  napi_value r = NULL;
-  if (cb != NULL) napi_typeof(env, cb, &type);
-  if (type == napi_undefined) {
-    last_status = napi_task_promise(t, &r);
-  } else {
-    last_status = napi_task_schedule(t, cb, &r);
-  }
-  return r;
-}
-
-/* ---- add one (the RFC example) ---- */
-
-static napi_value complete_number(napi_env env, void *data) {
-  tracked *t = data;
-  napi_value v;
-  napi_create_double(env, t->value, &v);
-  tr_consume(t);
-  return v;
-}
-
-static napi_task_output perform_add_one(napi_task_ctx ctx, void *data) {
-  tracked *in = data;
-  tracked *out = tr_new(in->value + 1);
-  (void)ctx;
-  tr_consume(in);
-  return napi_task_ok(complete_number, out, tr_drop);
-}
-
-/* addOne(n, cb) -> undefined; addOne(n) -> Promise */
-static napi_value add_one(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2] = {NULL, NULL};
-  napi_task t;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  last_status = napi_task_build(env, perform_add_one,
-                                tr_new(arg_double(env, argv[0])), tr_drop, &t);
-  if (last_status != napi_ok) return NULL;
-  return deliver(env, t, argc > 1 ? argv[1] : NULL);
-}
+/* ---- add one (the RFC example; common.addOne() delivers it) ---- */
 
 /* addOneTask(n, cb) -> status of napi_task_schedule_task */
 static napi_value add_one_task(napi_env env, napi_callback_info info) {
@@ -195,13 +152,9 @@ static napi_value schedule_task_with(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value get_last_status(napi_env env, napi_callback_info info) {
+static napi_value noop(napi_env env, napi_callback_info info) {
   (void)info;
-  return js_int(env, last_status);
-}
-
-static void put(napi_env env, napi_value o, const char *k, napi_status s) {
-  napi_set_named_property(env, o, k, js_int(env, s));
+  return js_undefined(env);
 }
 
 /* nullArgs(): statuses of NULL-argument calls. Every tracked datum given
@@ -211,26 +164,26 @@ static napi_value null_args(napi_env env, napi_callback_info info) {
   napi_task t;
   (void)info;
   CHECK(env, napi_create_object(env, &o));
-  CHECK(env, napi_create_function(env, "cb", NAPI_AUTO_LENGTH, get_last_status,
-                                  NULL, &cb));
-  put(env, o, "buildNullEnv",
+  CHECK(env, napi_create_function(env, "cb", NAPI_AUTO_LENGTH, noop, NULL,
+                                  &cb));
+  put_int(env, o, "buildNullEnv",
       napi_task_build(NULL, perform_add_one, tr_new(1), tr_drop, &t));
-  put(env, o, "buildNullPerform",
+  put_int(env, o, "buildNullPerform",
       napi_task_build(env, NULL, tr_new(1), tr_drop, &t));
-  put(env, o, "buildNullResult",
+  put_int(env, o, "buildNullResult",
       napi_task_build(env, perform_add_one, tr_new(1), tr_drop, NULL));
-  put(env, o, "buildNullDrop",
+  put_int(env, o, "buildNullDrop",
       napi_task_build(env, NULL, NULL, NULL, &t));
-  put(env, o, "scheduleNullTask", napi_task_schedule(NULL, cb, &r));
-  put(env, o, "scheduleTaskNullTask", napi_task_schedule_task(NULL, cb));
-  put(env, o, "promiseNullTask", napi_task_promise(NULL, &r));
+  put_int(env, o, "scheduleNullTask", napi_task_schedule(NULL, cb, &r));
+  put_int(env, o, "scheduleTaskNullTask", napi_task_schedule_task(NULL, cb));
+  put_int(env, o, "promiseNullTask", napi_task_promise(NULL, &r));
   napi_task_build(env, perform_add_one, tr_new(1), tr_drop, &t);
-  put(env, o, "promiseNullResult", napi_task_promise(t, NULL));
+  put_int(env, o, "promiseNullResult", napi_task_promise(t, NULL));
   napi_task_build(env, perform_add_one, tr_new(1), tr_drop, &t);
-  put(env, o, "scheduleNullCallback", napi_task_schedule(t, NULL, NULL));
-  put(env, o, "setNameNullTask", napi_task_set_name(NULL, "x"));
+  put_int(env, o, "scheduleNullCallback", napi_task_schedule(t, NULL, NULL));
+  put_int(env, o, "setNameNullTask", napi_task_set_name(NULL, "x"));
   napi_task_build(env, perform_add_one, tr_new(1), tr_drop, &t);
-  put(env, o, "setNameNullName", napi_task_set_name(t, NULL));
+  put_int(env, o, "setNameNullName", napi_task_set_name(t, NULL));
   napi_task_discard(t);
   napi_task_discard(NULL);
   return o;
@@ -246,10 +199,10 @@ static napi_value deliver_twice(napi_env env, napi_callback_info info) {
   CHECK(env, napi_task_build(env, perform_add_one, tr_new(1), tr_drop, &t));
   CHECK(env, napi_task_schedule(t, argv[0], NULL));
   CHECK(env, napi_create_object(env, &o));
-  put(env, o, "schedule", napi_task_schedule(t, argv[0], &r));
-  put(env, o, "scheduleTask", napi_task_schedule_task(t, argv[0]));
-  put(env, o, "promise", napi_task_promise(t, &r));
-  put(env, o, "setName", napi_task_set_name(t, "again"));
+  put_int(env, o, "schedule", napi_task_schedule(t, argv[0], &r));
+  put_int(env, o, "scheduleTask", napi_task_schedule_task(t, argv[0]));
+  put_int(env, o, "promise", napi_task_promise(t, &r));
+  put_int(env, o, "setName", napi_task_set_name(t, "again"));
   napi_task_discard(t); /* a no-op on a delivered task */
   return o;
 }
@@ -282,109 +235,16 @@ static napi_value named(napi_env env, napi_callback_info info) {
   return deliver(env, t, argc > 2 ? argv[2] : NULL);
 }
 
-/* ---- gates: tasks that block until JS lets them go ---- */
-
-static napi_task_output perform_gate(napi_task_ctx ctx, void *data) {
-  tracked *tr = data;
-  double v = tr->value;
-  (void)ctx;
-  gate_wait(gate_get((int)tr->arg));
-  tr_consume(tr);
-  return napi_task_ok_double(v);
-}
-
-/* gated(gateId, value, cb?): perform waits on the gate, returns value. */
-static napi_value gated(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3] = {NULL, NULL, NULL};
-  tracked *tr;
-  napi_task t;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tr = tr_new(arg_double(env, argv[1]));
-  tr->arg = (int64_t)arg_double(env, argv[0]);
-  CHECK(env, napi_task_build(env, perform_gate, tr, tr_drop, &t));
-  return deliver(env, t, argc > 2 ? argv[2] : NULL);
-}
-
-/* Where sleepers log that they ran (a file survives process.exit()). */
-static FILE *run_log;
-static nt_mutex run_log_mu;
-static nt_once_t run_log_once = NT_ONCE_INIT;
-
-static void run_log_init(void) { nt_mutex_init(&run_log_mu); }
-
-/* runLog(path): from now on every sleeper's perform appends a line. */
-static napi_value set_run_log(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  char path[1024];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  arg_string(env, argv[0], path, sizeof(path));
-  nt_once(&run_log_once, run_log_init);
-  nt_mutex_lock(&run_log_mu);
-  if (run_log != NULL) fclose(run_log);
-  run_log = fopen(path, "a");
-  nt_mutex_unlock(&run_log_mu);
-  return js_undefined(env);
-}
-
-static napi_task_output perform_sleep(napi_task_ctx ctx, void *data) {
-  tracked *tr = data;
-  double v = tr->value;
-  (void)ctx;
-  nt_once(&run_log_once, run_log_init);
-  nt_mutex_lock(&run_log_mu);
-  if (run_log != NULL) {
-    fprintf(run_log, "ran %g\n", v);
-    fflush(run_log);
-  }
-  nt_mutex_unlock(&run_log_mu);
-  nt_sleep_ms((unsigned)tr->arg);
-  tr_consume(tr);
-  return napi_task_ok_double(v);
-}
-
-/* sleeper(ms, value, cb?): perform sleeps ms, returns value. */
-static napi_value sleeper(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3] = {NULL, NULL, NULL};
-  tracked *tr;
-  napi_task t;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tr = tr_new(arg_double(env, argv[1]));
-  tr->arg = (int64_t)arg_double(env, argv[0]);
-  CHECK(env, napi_task_build(env, perform_sleep, tr, tr_drop, &t));
-  return deliver(env, t, argc > 2 ? argv[2] : NULL);
-}
-
-/* leakBuilt(n): builds n tasks and never delivers them (the env's
-   teardown must drop them). */
-static napi_value leak_built(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_task t;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  for (int i = 0; i < (int)arg_double(env, argv[0]); i++)
-    CHECK(env, napi_task_build(env, perform_add_one, tr_new(i), tr_drop, &t));
-  return js_undefined(env);
-}
-
 napi_value init_core(napi_env env) {
   napi_value o;
   CHECK(env, napi_create_object(env, &o));
-  set_fn(env, o, "addOne", add_one);
   set_fn(env, o, "addOneTask", add_one_task);
   set_fn(env, o, "output", output);
   set_fn(env, o, "scheduleWith", schedule_with);
   set_fn(env, o, "scheduleTaskWith", schedule_task_with);
-  set_fn(env, o, "lastStatus", get_last_status);
   set_fn(env, o, "nullArgs", null_args);
   set_fn(env, o, "deliverTwice", deliver_twice);
   set_fn(env, o, "discarded", discarded);
   set_fn(env, o, "named", named);
-  set_fn(env, o, "gated", gated);
-  set_fn(env, o, "sleeper", sleeper);
-  set_fn(env, o, "leakBuilt", leak_built);
-  set_fn(env, o, "runLog", set_run_log);
   return o;
 }

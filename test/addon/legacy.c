@@ -24,7 +24,7 @@ enum {
 static atomic_int legacy_completes, both_seen, raw_completes, raw_status;
 static atomic_int watching;
 /* Per thread: workers and the main thread call at once. */
-static NT_THREAD_LOCAL napi_status last_status = napi_ok; /* JS thread */
+static NT_THREAD_LOCAL napi_status legacy_status = napi_ok; /* JS thread */
 
 static void throw_failed(napi_env env, double n) {
   char msg[64];
@@ -94,19 +94,11 @@ static napi_value calc(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   self = tr_new(arg_double(env, argv[0]));
   self->arg = (int64_t)arg_double(env, argv[1]);
-  last_status = napi_task_schedule_legacy(env, &calc_class, self, argv[2]);
-  return js_int(env, last_status);
+  legacy_status = napi_task_schedule_legacy(env, &calc_class, self, argv[2]);
+  return js_int(env, legacy_status);
 }
 
 /* ---- the same scenarios with the builder ---- */
-
-static napi_value complete_number(napi_env env, void *data) {
-  tracked *t = data;
-  napi_value v;
-  napi_create_double(env, t->value, &v);
-  tr_consume(t);
-  return v;
-}
 
 static napi_value complete_throw(napi_env env, void *data) {
   tr_consume(data);
@@ -154,7 +146,7 @@ static napi_value calc_builder(napi_env env, napi_callback_info info) {
   self->arg = (int64_t)arg_double(env, argv[1]);
   s = napi_task_build(env, calc_builder_perform, self, tr_drop, &t);
   if (s == napi_ok) s = napi_task_schedule(t, argv[2], NULL);
-  last_status = s;
+  legacy_status = s;
   return js_int(env, s);
 }
 
@@ -235,10 +227,6 @@ static napi_value async_work_value(napi_env env, napi_callback_info info) {
 
 /* ---- misuse ---- */
 
-static void put(napi_env env, napi_value o, const char *k, napi_status s) {
-  napi_set_named_property(env, o, k, js_int(env, s));
-}
-
 /* nullArgs(cb): statuses of NULL arguments. Every tracked datum is
    consumed or dropped exactly once; none is dropped as NULL (tr_drop(NULL)
    would crash). */
@@ -254,42 +242,42 @@ static napi_value null_args(napi_env env, napi_callback_info info) {
   no_perform.perform = NULL;
   no_complete.complete = NULL;
 
-  put(env, o, "legacyNullEnv",
+  put_int(env, o, "legacyNullEnv",
       napi_task_schedule_legacy(NULL, &calc_class, tr_new(1), cb));
   /* A NULL class leaves self to the caller, which consumes it. */
   kept = tr_new(1);
-  put(env, o, "legacyNullClass", napi_task_schedule_legacy(env, NULL, kept,
+  put_int(env, o, "legacyNullClass", napi_task_schedule_legacy(env, NULL, kept,
                                                            cb));
   tr_consume(kept);
-  put(env, o, "legacyNullPerform",
+  put_int(env, o, "legacyNullPerform",
       napi_task_schedule_legacy(env, &no_perform, tr_new(1), cb));
-  put(env, o, "legacyNullComplete",
+  put_int(env, o, "legacyNullComplete",
       napi_task_schedule_legacy(env, &no_complete, tr_new(1), cb));
-  put(env, o, "legacyNullCallback",
+  put_int(env, o, "legacyNullCallback",
       napi_task_schedule_legacy(env, &calc_class, tr_new(1), NULL));
-  put(env, o, "legacyNullSelf",
+  put_int(env, o, "legacyNullSelf",
       napi_task_schedule_legacy(env, &no_perform, NULL, cb));
 
-  put(env, o, "adapterNullEnv",
+  put_int(env, o, "adapterNullEnv",
       napi_task_build_async_work(NULL, raw_execute, raw_complete, tr_new(1),
                                  tr_drop, &t));
   CHECK(env, napi_get_boolean(env, t == NULL, &b));
   CHECK(env, napi_set_named_property(env, o, "adapterResultReset", b));
-  put(env, o, "adapterNullExecute",
+  put_int(env, o, "adapterNullExecute",
       napi_task_build_async_work(env, NULL, raw_complete, tr_new(1), tr_drop,
                                  &t));
-  put(env, o, "adapterNullComplete",
+  put_int(env, o, "adapterNullComplete",
       napi_task_build_async_work(env, raw_execute, NULL, tr_new(1), tr_drop,
                                  &t));
-  put(env, o, "adapterNullResult",
+  put_int(env, o, "adapterNullResult",
       napi_task_build_async_work(env, raw_execute, raw_complete, tr_new(1),
                                  tr_drop, NULL));
-  put(env, o, "adapterNullData",
+  put_int(env, o, "adapterNullData",
       napi_task_build_async_work(env, NULL, raw_complete, NULL, tr_drop, &t));
-  put(env, o, "valueNullComplete",
+  put_int(env, o, "valueNullComplete",
       napi_task_build_async_work_value(env, raw_execute, NULL, tr_new(1),
                                        tr_drop, &t));
-  put(env, o, "valueNullEnv",
+  put_int(env, o, "valueNullEnv",
       napi_task_build_async_work_value(NULL, raw_execute, raw_complete_value,
                                        tr_new(1), tr_drop, &t));
   /* A built adapter task that is discarded drops its data. */
@@ -357,7 +345,7 @@ static napi_value stats(napi_env env, napi_callback_info info) {
 
 static napi_value get_last_status(napi_env env, napi_callback_info info) {
   (void)info;
-  return js_int(env, last_status);
+  return js_int(env, legacy_status);
 }
 
 /* openGate(count) */

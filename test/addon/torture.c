@@ -2,10 +2,9 @@
  * exports.torture: tasks that use every feature at once (progress in both
  * modes, call_js, signals, queues, every output kind, nested delivery from
  * call_js), so a worker can be flooded with them and torn down at a random
- * moment; counters that tell how many performs started and finished; light
- * (freed, uncounted by common.c) tasks for the soak; and thin wrappers that
- * hand JS values straight to the library's validating entry points, for the
- * bad-input sweep.
+ * moment; counters that tell how many performs started and finished; and
+ * light (freed, uncounted by common.c) tasks for the soak. Its queues are
+ * common.queue()'s.
  *
  * All data handed to napi-task by the torture tasks is tr_new()/tr_bytes()
  * accounted (common.h), so common.counts() balances after a worker is gone.
@@ -140,12 +139,6 @@ static tracked *build_plain_data(void) {
   return tr;
 }
 
-static void drop_job(void *data) {
-  tracked *tr = data;
-  free(tr->extra);
-  tr_drop(tr);
-}
-
 static napi_value complete_tracked(napi_env env, void *data) {
   tracked *t = data;
   napi_value v;
@@ -219,7 +212,7 @@ static void deliver_nested(napi_env env) {
   j->gate = j->gate_before = -1;
   j->spin_us = 50;
   tr->extra = j;
-  if (napi_task_build(env, perform_job, tr, drop_job, &t) != napi_ok) return;
+  if (napi_task_build(env, perform_job, tr, drop_with_extra, &t) != napi_ok) return;
   if (napi_task_promise(t, &p) == napi_ok) BUMP(nested);
 }
 
@@ -343,59 +336,6 @@ static napi_task_output perform_job(napi_task_ctx ctx, void *data) {
   }
 }
 
-/* queue(maxRunning) -> external owning a napi_task_queue. Released by
-   releaseQueue(q) or, failing that, by the external's finalizer (which may
-   run at env teardown, after the library has orphaned the queue). */
-typedef struct qbox {
-  napi_task_queue q;
-} qbox;
-
-static void qbox_finalize(napi_env env, void *data, void *hint) {
-  qbox *b = data;
-  (void)env;
-  (void)hint;
-  if (b->q != NULL) napi_task_queue_release(b->q);
-  free(b);
-}
-
-static napi_value make_queue(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], ext;
-  qbox *b = calloc(1, sizeof(*b));
-  napi_status s;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  s = napi_task_queue_create(env, (uint32_t)arg_double(env, argv[0]), &b->q);
-  if (s != napi_ok) {
-    free(b);
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "queue_create failed");
-    return NULL;
-  }
-  CHECK(env, napi_create_external(env, b, qbox_finalize, NULL, &ext));
-  return ext;
-}
-
-static qbox *get_qbox(napi_env env, napi_value v) {
-  napi_valuetype t = napi_undefined;
-  void *p = NULL;
-  if (v == NULL || napi_typeof(env, v, &t) != napi_ok || t != napi_external)
-    return NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
-  return p;
-}
-
-static napi_value release_queue(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  qbox *b;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  b = get_qbox(env, argv[0]);
-  if (b != NULL && b->q != NULL) {
-    napi_task_queue_release(b->q);
-    b->q = NULL;
-  }
-  return js_undefined(env);
-}
-
 /* task(opts, cb?) -> undefined | Promise
    opts: { value, spinUs, gate, progress, progressMode: 'queue'|'coalesce',
            onProgress, callJs, nested, out: 0..5, signal, queue, name,
@@ -409,7 +349,7 @@ static napi_value task(napi_env env, napi_callback_info info) {
   job *j;
   napi_task t;
   napi_status s = napi_ok;
-  qbox *qb;
+  napi_task_queue q;
 
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   j = calloc(1, sizeof(*j));
@@ -431,7 +371,7 @@ static napi_value task(napi_env env, napi_callback_info info) {
   opt_str(env, argv[0], "name", name, sizeof(name));
   tr = tr_new(opt_int(env, argv[0], "value", 0));
   tr->extra = j;
-  if (napi_task_build(env, perform_job, tr, drop_job, &t) != napi_ok)
+  if (napi_task_build(env, perform_job, tr, drop_with_extra, &t) != napi_ok)
     return NULL; /* dropped by the library */
 
   if (name[0] != '\0') s = napi_task_set_name(t, name);
@@ -443,8 +383,8 @@ static napi_value task(napi_env env, napi_callback_info info) {
   if (s == napi_ok && has(env, argv[0], "signal", &v))
     s = napi_task_set_signal(t, v);
   if (s == napi_ok && has(env, argv[0], "queue", &v) &&
-      (qb = get_qbox(env, v)) != NULL && qb->q != NULL)
-    s = napi_task_set_queue(t, qb->q);
+      (q = held_queue(env, v)) != NULL)
+    s = napi_task_set_queue(t, q);
   if (s != napi_ok) {
     /* A setter failed: the task is still ours to discard. */
     napi_task_discard(t);
@@ -473,7 +413,7 @@ static void finalizer_builds(napi_env env, void *data, void *hint) {
   (void)data;
   (void)hint;
   BUMP(finalizerBuilds);
-  if (napi_task_build(env, perform_job, build_plain_data(), drop_job, &t) !=
+  if (napi_task_build(env, perform_job, build_plain_data(), drop_with_extra, &t) !=
       napi_ok)
     return;
   BUMP(finalizerBuildOk);
@@ -550,134 +490,13 @@ static napi_value light_task(napi_env env, napi_callback_info info) {
   return r;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Bad input: JS values straight into the library's validating entry points */
-/* ------------------------------------------------------------------------ */
-
-static napi_task build_plain(napi_env env) {
-  job *j = calloc(1, sizeof(*j));
-  tracked *tr = tr_new(0);
-  napi_task t = NULL;
-  if (j == NULL) abort();
-  j->gate = j->gate_before = -1;
-  tr->extra = j;
-  napi_task_build(env, perform_job, tr, drop_job, &t);
-  return t;
-}
-
-/* One argument: the value under test. Each returns the napi_status (when
-   no exception is pending) so the test can check the status too. On
-   success the task is delivered and settles normally. */
-#define BAD_FN(fname)                                                      \
-  static napi_value fname(napi_env env, napi_callback_info info) {         \
-    size_t argc = 1;                                                       \
-    napi_value argv[1] = {NULL}, r = NULL;                                 \
-    napi_task t;                                                           \
-    napi_status s;                                                         \
-    (void)r;                                                               \
-    CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));      \
-    t = build_plain(env);                                                  \
-    if (t == NULL) return NULL;
-#define BAD_END                                                            \
-    return js_int(env, s);                                                 \
-  }
-
-/* callback(v): napi_task_schedule(t, v) */
-BAD_FN(bad_callback)
-  s = napi_task_schedule(t, argv[0], &r);
-BAD_END
-
-/* scheduleTask(v): napi_task_schedule_task(t, v) */
-BAD_FN(bad_schedule_task)
-  s = napi_task_schedule_task(t, argv[0]);
-BAD_END
-
-/* signal(v, cb): set_signal(v), then on success schedule with cb; on
-   failure discard. */
-static napi_value bad_signal(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2] = {NULL, NULL};
-  napi_task t;
-  napi_status s;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  t = build_plain(env);
-  if (t == NULL) return NULL;
-  s = napi_task_set_signal(t, argv[0]);
-  if (s != napi_ok) {
-    napi_task_discard(t);
-    return js_int(env, s);
-  }
-  return js_int(env, napi_task_schedule(t, argv[1], NULL));
-}
-
-/* progress(v, cb): set_progress(v), then as signal(). */
-static napi_value bad_progress(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2] = {NULL, NULL};
-  napi_task t;
-  napi_status s;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  t = build_plain(env);
-  if (t == NULL) return NULL;
-  s = napi_task_set_progress(t, argv[0], NAPI_TASK_PROGRESS_QUEUE);
-  if (s != napi_ok) {
-    napi_task_discard(t);
-    return js_int(env, s);
-  }
-  return js_int(env, napi_task_schedule(t, argv[1], NULL));
-}
-
-/* queue(v, cb): set_queue with whatever external v holds (or NULL). */
-static napi_value bad_queue(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2] = {NULL, NULL};
-  napi_task t;
-  napi_status s;
-  qbox *b;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  b = get_qbox(env, argv[0]);
-  t = build_plain(env);
-  if (t == NULL) return NULL;
-  s = napi_task_set_queue(t, b != NULL ? b->q : NULL);
-  if (s != napi_ok) {
-    napi_task_discard(t);
-    return js_int(env, s);
-  }
-  return js_int(env, napi_task_schedule(t, argv[1], NULL));
-}
-
-/* queueCreate(v): napi_task_queue_create with v as max_running (a
-   number), released at once. Returns the status. */
-static napi_value bad_queue_create(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1] = {NULL};
-  napi_task_queue q = NULL;
-  napi_status s;
-  uint32_t n = 0;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  napi_get_value_uint32(env, argv[0], &n);
-  s = napi_task_queue_create(env, n, &q);
-  if (q != NULL) napi_task_queue_release(q);
-  return js_int(env, s);
-}
-
 napi_value init_torture(napi_env env) {
-  napi_value o, bad;
+  napi_value o;
   CHECK(env, napi_create_object(env, &o));
   set_fn(env, o, "stats", stats);
   set_fn(env, o, "reportAtExit", report_at_exit);
   set_fn(env, o, "task", task);
-  set_fn(env, o, "queue", make_queue);
-  set_fn(env, o, "releaseQueue", release_queue);
   set_fn(env, o, "light", light_task);
   set_fn(env, o, "buildInFinalizer", build_in_finalizer);
-  CHECK(env, napi_create_object(env, &bad));
-  set_fn(env, bad, "callback", bad_callback);
-  set_fn(env, bad, "scheduleTask", bad_schedule_task);
-  set_fn(env, bad, "signal", bad_signal);
-  set_fn(env, bad, "progress", bad_progress);
-  set_fn(env, bad, "queue", bad_queue);
-  set_fn(env, bad, "queueCreate", bad_queue_create);
-  CHECK(env, napi_set_named_property(env, o, "bad", bad));
   return o;
 }

@@ -1,6 +1,6 @@
-/* The ledger, gates and helpers shared by the C++ test addon's features,
-   and exports.common: counts(), reset(), gates, buffer addresses and a
-   wait. */
+/* The ledger and helpers shared by the C++ test addon's features, and
+   exports.common: counts(), reset(), gates (helpers.c), buffer addresses
+   and a wait. */
 #include <napi_task.hpp>
 
 #include "common.hh"
@@ -8,9 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <condition_variable>
 #include <cstdlib>
-#include <mutex>
 #include <thread>
 
 namespace test_cpp {
@@ -21,25 +19,6 @@ constexpr uint32_t LIVE = 0x7a11ed01u;  /* holds a datum */
 constexpr uint32_t EMPTY = 0x3e3e3e3eu; /* moved from, or used */
 constexpr uint32_t DEAD = 0xdeadbeefu;  /* destroyed */
 constexpr int WAIT_LIMIT_MS = 10000;
-
-struct gate {
-  std::mutex mu;
-  std::condition_variable cond;
-  long permits = 0;
-  int waiting = 0;
-};
-
-/* Never destroyed: a perform may still wait on one while the process
-   exits. */
-gate *gates() {
-  static gate *all = new gate[GATES];
-  return all;
-}
-
-gate &gate_at(int id) {
-  if (id < 0 || id >= GATES) std::abort(); /* callers check gate_arg() */
-  return gates()[id];
-}
 
 }  // namespace
 
@@ -102,56 +81,10 @@ void lane_enter() noexcept {
 
 void lane_leave() noexcept { --counter(LANE_RUNNING); }
 
-void gate_wait(int id, napi_task_ctx ctx) {
-  gate &g = gate_at(id);
-  std::unique_lock<std::mutex> lock(g.mu);
-  g.waiting++;
-  g.cond.notify_all();
-  while (g.permits == 0 && !napi_task_cancelled(ctx))
-    g.cond.wait_for(lock, std::chrono::milliseconds(1));
-  if (g.permits > 0) g.permits--;
-  g.waiting--;
-  g.cond.notify_all();
-}
-
-int gate_arg(napi_env env, napi_value v) {
-  double d = to_number(env, v, -1);
-  if (!(d >= 0 && d < GATES) || d != static_cast<int>(d)) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "a gate id is 0..15");
-    return -1;
-  }
-  return static_cast<int>(d);
-}
-
-void gate_open(int id, int count) {
-  gate &g = gate_at(id);
-  std::lock_guard<std::mutex> lock(g.mu);
-  g.permits += count;
-  g.cond.notify_all();
-}
-
-int gate_waiting(int id) {
-  gate &g = gate_at(id);
-  std::lock_guard<std::mutex> lock(g.mu);
-  return g.waiting;
-}
-
 std::string decimal(long v) {
   char buf[24];
   std::snprintf(buf, sizeof(buf), "%ld", v);
   return buf;
-}
-
-napi_value undefined(napi_env env) {
-  napi_value v = nullptr;
-  napi_get_undefined(env, &v);
-  return v;
-}
-
-napi_value number(napi_env env, double d) {
-  napi_value v = nullptr;
-  napi_create_double(env, d, &v);
-  return v;
 }
 
 napi_value string(napi_env env, const std::string &s) {
@@ -196,13 +129,6 @@ napi_value get(napi_env env, napi_value opts, const char *key) {
   return v;
 }
 
-void set_fn(napi_env env, napi_value obj, const char *name, napi_callback cb) {
-  napi_value fn;
-  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn) ==
-      napi_ok)
-    napi_set_named_property(env, obj, name, fn);
-}
-
 void args(napi_env env, napi_callback_info info, napi_value *argv, size_t n) {
   size_t argc = n;
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
@@ -211,7 +137,7 @@ void args(napi_env env, napi_callback_info info, napi_value *argv, size_t n) {
 namespace {
 
 void put(napi_env env, napi_value o, const char *key, double v) {
-  napi_set_named_property(env, o, key, number(env, v));
+  napi_set_named_property(env, o, key, js_number(env, v));
 }
 
 /* counts(): the ledger and the perform counters. */
@@ -247,36 +173,7 @@ napi_value js_counts(napi_env env, napi_callback_info) {
 napi_value js_reset(napi_env env, napi_callback_info) {
   for (int i = 0; i < COUNTERS; i++) counter(i) = 0;
   counter(CALL_STATUS) = -1;
-  return undefined(env);
-}
-
-/* gateOpen(id, count), gateWaiting(id), gateDrain(id) */
-napi_value js_gate_open(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  args(env, info, argv, 2);
-  int id = gate_arg(env, argv[0]);
-  if (id < 0) return nullptr;
-  gate_open(id, static_cast<int>(to_number(env, argv[1])));
-  return undefined(env);
-}
-
-napi_value js_gate_waiting(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  args(env, info, argv, 1);
-  int id = gate_arg(env, argv[0]);
-  if (id < 0) return nullptr;
-  return number(env, gate_waiting(id));
-}
-
-napi_value js_gate_drain(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  args(env, info, argv, 1);
-  int id = gate_arg(env, argv[0]);
-  if (id < 0) return nullptr;
-  gate &g = gate_at(id);
-  std::lock_guard<std::mutex> lock(g.mu);
-  g.permits = 0;
-  return undefined(env);
+  return js_undefined(env);
 }
 
 /* Blocks the JS thread (so no batch runs meanwhile) until `cond`, at most
@@ -330,15 +227,6 @@ napi_value js_last_bytes(napi_env env, napi_callback_info) {
   return r;
 }
 
-/* The pool size napi-task assumes (libuv's rule, as src/env.c). */
-napi_value js_pool_size(napi_env env, napi_callback_info) {
-  const char *v = std::getenv("UV_THREADPOOL_SIZE");
-  long n = v != nullptr ? std::strtol(v, nullptr, 10) : 4;
-  if (n < 1) n = 1;
-  if (n > 1024) n = 1024;
-  return number(env, static_cast<double>(n));
-}
-
 }  // namespace
 
 napi_value init_common(napi_env env) {
@@ -346,13 +234,10 @@ napi_value init_common(napi_env env) {
   if (napi_create_object(env, &o) != napi_ok) return nullptr;
   set_fn(env, o, "counts", js_counts);
   set_fn(env, o, "reset", js_reset);
-  set_fn(env, o, "gateOpen", js_gate_open);
-  set_fn(env, o, "gateWaiting", js_gate_waiting);
-  set_fn(env, o, "gateDrain", js_gate_drain);
+  set_shared_fns(env, o); /* gateOpen, gateWaiting, gateDrain, poolSize */
   set_fn(env, o, "waitFor", js_wait_for);
   set_fn(env, o, "bufferAddress", js_buffer_address);
   set_fn(env, o, "lastBytes", js_last_bytes);
-  set_fn(env, o, "poolSize", js_pool_size);
   return o;
 }
 

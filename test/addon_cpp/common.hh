@@ -1,7 +1,8 @@
 /*
  * Shared helpers of the C++ test addon (test/cpp.test.js): instance
- * counters on captures, a counting allocator for byte vectors, gates, and
- * argument helpers. Plain Node-API only: naa.cc includes <napi.h> before
+ * counters on captures, a counting allocator for byte vectors, and
+ * argument helpers; the plain Node-API helpers and gates are the C test
+ * addon's (test/addon/helpers.h, compiled in from helpers.c). Plain Node-API only: naa.cc includes <napi.h> before
  * anything of napi-task, the other files never see it.
  *
  * Exactly-once accounting. Every capture a scenario hands to napi-task is
@@ -20,6 +21,8 @@
    types are needed here: every .cc includes napi_task.hpp (after <napi.h>
    where it uses node-addon-api) before this file. */
 #include <node_api.h>
+
+#include "../addon/helpers.h"
 
 #include <atomic>
 #include <cstddef>
@@ -108,32 +111,29 @@ std::atomic<int> &counter(int which);
 void lane_enter() noexcept;
 void lane_leave() noexcept;
 
-/* Gates: a perform blocks on one until JS opens it, or until its task is
-   cancelled (an abort, or the env going away: so a perform left blocked by
-   a test, or by the bad-input sweep calling everything with junk, never
-   holds a worker's teardown open). Ids 0..15. Thread-safe. */
-constexpr int GATES = 16;
-void gate_wait(int id, napi_task_ctx ctx);
-void gate_open(int id, int count);
-int gate_waiting(int id);
-/* JS thread: a gate id argument, or -1 with a pending RangeError. */
-int gate_arg(napi_env env, napi_value v);
+/* Gates (helpers.h): a perform blocks on one until JS opens it, or until
+   its task is cancelled (an abort, or the env going away: so a perform
+   left blocked by a test, or by the bad-input sweep calling everything
+   with junk, never holds a worker's teardown open). Ids 0..15, checked by
+   gate_arg(). */
+inline void gate_wait(int id, napi_task_ctx ctx) {
+  ::gate_wait_or_cancel(::gate_get(id), ctx);
+}
+using ::gate_arg;
 
 /* An integer as decimal text. Not std::to_string: libstdc++'s digit table
    behind it is a GNU "unique" symbol, which would keep this addon mapped
    after the last worker that loaded it is gone, unlike the C test addon. */
 std::string decimal(long v);
 
-/* JS thread helpers. */
-napi_value undefined(napi_env env);
-napi_value number(napi_env env, double v);
+/* JS thread helpers (and helpers.h's js_undefined, js_number, set_fn). */
 napi_value string(napi_env env, const std::string &s);
 double to_number(napi_env env, napi_value v, double fallback = 0);
 std::string to_string(napi_env env, napi_value v);
 bool is_function(napi_env env, napi_value v);
 /* opts[key], or nullptr when absent. */
 napi_value get(napi_env env, napi_value opts, const char *key);
-void set_fn(napi_env env, napi_value obj, const char *name, napi_callback cb);
+using ::set_fn;
 /* The first n arguments (missing ones undefined). */
 void args(napi_env env, napi_callback_info info, napi_value *argv, size_t n);
 

@@ -49,7 +49,7 @@ napi_value build_and_deliver(napi_env env, F &&perform, napi_value cb) {
   return deliver(env, b, cb);
 }
 
-napi_value fortytwo(napi_env env) { return number(env, 42); }
+napi_value fortytwo(napi_env env) { return js_number(env, 42); }
 
 /* ---- outputs: output(kind, num, text, cb?) ---- */
 
@@ -180,13 +180,13 @@ napi_value js_output(napi_env env, napi_callback_info info) {
   if (kind == "complete")
     return go([in = tracked(num)]() mutable {
       return [out = tracked(in.use() + 1)](napi_env env) mutable {
-        return number(env, out.use());
+        return js_number(env, out.use());
       };
     });
   if (kind == "okComplete")
     return go([in = tracked(num)](const napi_task::ctx &) mutable {
       return napi_task::ok([out = tracked(in.use() + 1)](napi_env env) mutable {
-        return number(env, out.use());
+        return js_number(env, out.use());
       });
     });
   if (kind == "completeFnPtr")
@@ -196,7 +196,7 @@ napi_value js_output(napi_env env, napi_callback_info info) {
     });
   if (kind == "completeSmall")
     return go([in = tracked(num)]() mutable {
-      return [v = in.use()](napi_env env) { return number(env, v * 2); };
+      return [v = in.use()](napi_env env) { return js_number(env, v * 2); };
     });
   if (kind == "completeNull")
     return go([in = tracked(num)]() mutable {
@@ -215,7 +215,7 @@ napi_value js_output(napi_env env, napi_callback_info info) {
     });
   if (kind == "moveOnly")
     return go([p = std::make_unique<tracked>(num)]() mutable {
-      return [p = std::move(p)](napi_env env) { return number(env, p->use()); };
+      return [p = std::move(p)](napi_env env) { return js_number(env, p->use()); };
     });
   if (kind == "lvalue") {
     /* Built from an lvalue: copied into the task (one copy, one more
@@ -272,7 +272,7 @@ napi_value js_output(napi_env env, napi_callback_info info) {
 auto add_one(double n) {
   return [in = tracked(n)](napi_task::ctx) mutable {
     return [out = tracked(in.use() + 1)](napi_env env) mutable {
-      return number(env, out.use());
+      return js_number(env, out.use());
     };
   };
 }
@@ -310,7 +310,7 @@ napi_value js_progress_with(napi_env env, napi_callback_info info) {
 }
 
 napi_value js_last_status(napi_env env, napi_callback_info) {
-  return number(env, last_status);
+  return js_number(env, last_status);
 }
 
 /* builders(kind, cb?): a builder that is not delivered exactly once, as
@@ -377,7 +377,7 @@ napi_value js_builders(napi_env env, napi_callback_info info) {
   } else if (kind == "afterFailure") {
     /* The first failure is the one reported; later setters do nothing. */
     napi_task::builder b = napi_task::build(env, add_one(1));
-    b.signal(number(env, 1)).progress(number(env, 2)).name("x");
+    b.signal(js_number(env, 1)).progress(js_number(env, 2)).name("x");
     last_status = b.status();
     return b.schedule(cb);
   } else if (kind == "empty") {
@@ -390,7 +390,7 @@ napi_value js_builders(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   if (napi_create_object(env, &o) != napi_ok) return nullptr;
-  napi_set_named_property(env, o, "status", number(env, status));
+  napi_set_named_property(env, o, "status", js_number(env, status));
   napi_get_boolean(env, held, &h);
   napi_set_named_property(env, o, "held", h);
   return o;
@@ -427,7 +427,7 @@ void report(const napi_task::ctx &ctx, const std::string &kind, int i) {
     count_progress(ctx.progress(bytes(static_cast<size_t>(i), 7)));
   else if (kind == "complete")
     count_progress(ctx.progress([t = tracked(i)](napi_env env) mutable {
-      return number(env, t.use());
+      return js_number(env, t.use());
     }));
   else if (kind == "error")
     count_progress(ctx.progress(
@@ -491,7 +491,7 @@ napi_value js_run(napi_env env, napi_callback_info info) {
           return napi_task::ok_string("value " +
                                       decimal(static_cast<long>(value)));
         return napi_task::ok([out = tracked(value)](napi_env env) mutable {
-          return number(env, out.use());
+          return js_number(env, out.use());
         });
       });
   if ((v = get(env, o, "signal")) != nullptr) b.signal(v);
@@ -537,7 +537,7 @@ napi_value js_queue_release(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   args(env, info, argv, 1);
   napi_task::queue *q = queue_arg(env, argv[0]);
-  return number(env, q != nullptr ? q->reset() : napi_invalid_arg);
+  return js_number(env, q != nullptr ? q->reset() : napi_invalid_arg);
 }
 
 /* ---- call_js: ask(opts, cb?) ---- */
@@ -617,7 +617,7 @@ napi_value js_ask(napi_env env, napi_callback_info info) {
         if (s != napi_ok)
           return napi_task::ok([out = tracked(-static_cast<double>(s))](
                                    napi_env env) mutable {
-            return number(env, out.use());
+            return js_number(env, out.use());
           });
         return napi_task::ok_double(answer * 2);
       });
@@ -642,7 +642,7 @@ napi_value js_gated(napi_env env, napi_callback_info info) {
         double v = in.use();
         gate_wait(id, ctx.get());
         return [out = tracked(v)](napi_env env) mutable {
-          return number(env, out.use());
+          return js_number(env, out.use());
         };
       },
       argv[2]);
@@ -656,7 +656,7 @@ napi_value js_leak_built(napi_env env, napi_callback_info info) {
   int n = static_cast<int>(to_number(env, argv[0]));
   for (int i = 0; i < n; i++)
     (void)napi_task::build(env, add_one(i)).release();
-  return undefined(env);
+  return js_undefined(env);
 }
 
 /* Env cleanup hook: the handlers reference is the addon's to delete. */
