@@ -83,14 +83,38 @@ static bool get_name(napi_env env, napi_value value, const char *key,
   return len > 0;
 }
 
+/* describe() for a string, number, boolean or bigint of type t: its
+   String() value, cut after 25 characters. */
+static void describe_primitive(napi_env env, napi_value value,
+                               napi_valuetype t, char *buf, size_t n) {
+  napi_value str;
+  char text[64] = "";
+  size_t len = 0;
+
+  if (napi_coerce_to_string(env, value, &str) != napi_ok ||
+      napi_get_value_string_utf8(env, str, text, sizeof(text), &len) !=
+          napi_ok) {
+    nt_clear_exception(env);
+    text[0] = '\0';
+    len = 0;
+  }
+  if (len > 25) memcpy(text + 25, "...", 4);
+  if (t == napi_string)
+    snprintf(buf, n, "Received type string ('%s')", text);
+  else if (t == napi_bigint)
+    snprintf(buf, n, "Received type bigint (%sn)", text);
+  else
+    snprintf(buf, n, "Received type %s (%s)",
+             t == napi_number ? "number" : "boolean", text);
+}
+
 /* Writes Node's description of a received value ("Received type number
    (1)", "Received an instance of Object", "Received null"), as
    internal/errors.js determineSpecificType does, into buf. */
 static void describe(napi_env env, napi_value value, char *buf, size_t n) {
   napi_valuetype t = napi_undefined;
-  napi_value str, ctor;
+  napi_value ctor;
   char text[64] = "";
-  size_t len = 0;
 
   if (value == NULL || napi_typeof(env, value, &t) != napi_ok) {
     snprintf(buf, n, "Received undefined");
@@ -129,23 +153,9 @@ static void describe(napi_env env, napi_value value, char *buf, size_t n) {
         snprintf(buf, n, "Received type symbol (Symbol())");
       return;
     default:
-      break;
+      describe_primitive(env, value, t, buf, n);
+      return;
   }
-  if (napi_coerce_to_string(env, value, &str) != napi_ok ||
-      napi_get_value_string_utf8(env, str, text, sizeof(text), &len) !=
-          napi_ok) {
-    nt_clear_exception(env);
-    text[0] = '\0';
-    len = 0;
-  }
-  if (len > 25) memcpy(text + 25, "...", 4);
-  if (t == napi_string)
-    snprintf(buf, n, "Received type string ('%s')", text);
-  else if (t == napi_bigint)
-    snprintf(buf, n, "Received type bigint (%sn)", text);
-  else
-    snprintf(buf, n, "Received type %s (%s)",
-             t == napi_number ? "number" : "boolean", text);
 }
 
 napi_status nt_throw_type_error(napi_env env, const char *what,
