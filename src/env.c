@@ -162,7 +162,7 @@ static nt_env *env_create(napi_env env) {
   if (nt_cond_init(&e->cond) != 0) goto fail_mu;
   if (uv_async_init(e->loop, &e->async, nt_loop_on_async) != 0)
     goto fail_cond;
-  /* Only delivered, unsettled tasks keep the loop alive (see retain). */
+  /* Only delivered, unsettled tasks keep the loop alive (nt_env_retain). */
   uv_unref((uv_handle_t *)&e->async);
   /* The hook first, the 'exit' listener last: once the listener holds e,
      e must live until teardown, so nothing may fail after it (found by

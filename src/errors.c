@@ -67,6 +67,15 @@ void nt_ref_delete(napi_env env, napi_ref *ref) {
   *ref = NULL;
 }
 
+napi_status nt_ref_replace(napi_env env, napi_ref *ref, napi_value value) {
+  napi_ref made;
+  napi_status s = napi_create_reference(env, value, 1, &made);
+  if (s != napi_ok) return s;
+  nt_ref_delete(env, ref);
+  *ref = made;
+  return napi_ok;
+}
+
 /* Reads a string-valued property path into buf; false when absent. */
 static bool get_name(napi_env env, napi_value value, const char *key,
                      char *buf, size_t size) {

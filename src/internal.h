@@ -262,7 +262,7 @@ typedef enum {
 } nt_error_code;
 
 /* What each file offers the others, lowest layer first: a file calls only
-   the files above it in this list (docs/internals.md, "Layers";
+   the files declared before it here (docs/internals.md, "Layers";
    tools/layers.js checks it). */
 
 /* errors.c (JS thread, but nt_strdup: any thread) */
@@ -291,6 +291,10 @@ NT_HIDDEN void nt_restore_exception(napi_env env, napi_value exc);
 NT_HIDDEN void nt_fatal_exception(napi_env env);
 /* Deletes *ref unless NULL, and sets it NULL. */
 NT_HIDDEN void nt_ref_delete(napi_env env, napi_ref *ref);
+/* Points *ref (strong) at `value`, deleting what it held; on failure *ref
+   is left as it was. */
+NT_HIDDEN napi_status nt_ref_replace(napi_env env, napi_ref *ref,
+                                     napi_value value);
 
 /* output.c */
 NT_HIDDEN void nt_output_drop(napi_task_output *out); /* any thread */

@@ -4,7 +4,8 @@
  * that keep a queue alive, and the moves between a queue's FIFO and the
  * env's backlog, made under env->mu when a task is delivered, finishes or
  * leaves early. Queues the addon has not released when their env goes away
- * are orphaned here. Calls env.c.
+ * are orphaned here. JS thread, but the *_locked functions: env->mu held,
+ * on any thread (a runner finishes tasks of a queue). Calls env.c.
  */
 #include "internal.h"
 

@@ -54,10 +54,10 @@ typedef struct nt_runner {
 /* Threadpool, mu held; mu is released meanwhile. The env was torn down
    while perform ran: nothing will take its output, or the progress it
    left pending, to JS, and a runtime that does not run a runner's
-   completion after teardown (Bun, Deno) would never drop them. So they are dropped here, on
-   this thread (drops may run on any thread): exactly-once does not depend
-   on the loop coming back. The task goes on to env->done with an output
-   that owns nothing. */
+   completion after teardown (Bun, Deno) would never drop them. So they
+   are dropped here, on this thread (drops may run on any thread):
+   exactly-once does not depend on the loop coming back. The task goes on
+   to env->done with an output that owns nothing. */
 static void drop_after_teardown_locked(nt_env *e, napi_task t,
                                        napi_task_output *out) {
   nt_progress_item *pending = NULL;

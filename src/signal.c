@@ -45,7 +45,6 @@ napi_status napi_task_set_signal(napi_task task, napi_value signal) {
   napi_env env;
   bool ok = false;
   napi_status s;
-  napi_ref ref;
 
   if (task == NULL || signal == NULL || task->delivered)
     return napi_invalid_arg;
@@ -57,11 +56,7 @@ napi_status napi_task_set_signal(napi_task task, napi_value signal) {
     return napi_object_expected;
   }
   if ((x = nt_task_extra_make(task)) == NULL) return napi_generic_failure;
-  s = napi_create_reference(env, signal, 1, &ref);
-  if (s != napi_ok) return s;
-  nt_ref_delete(env, &x->signal_ref);
-  x->signal_ref = ref;
-  return napi_ok;
+  return nt_ref_replace(env, &x->signal_ref, signal);
 }
 
 /* The per-env symbol that keys our record on a signal. */

@@ -73,7 +73,6 @@ napi_status napi_task_set_progress(napi_task task, napi_value on_progress,
   nt_task_extra *x;
   napi_env env;
   napi_valuetype type;
-  napi_ref ref;
   napi_status s;
 
   if (task == NULL || on_progress == NULL || task->delivered ||
@@ -87,12 +86,9 @@ napi_status napi_task_set_progress(napi_task task, napi_value on_progress,
     return napi_function_expected;
   }
   if ((x = nt_task_extra_make(task)) == NULL) return napi_generic_failure;
-  s = napi_create_reference(env, on_progress, 1, &ref);
-  if (s != napi_ok) return s;
-  nt_ref_delete(env, &x->on_progress);
-  x->on_progress = ref;
-  x->progress_mode = mode;
-  return napi_ok;
+  s = nt_ref_replace(env, &x->on_progress, on_progress);
+  if (s == napi_ok) x->progress_mode = mode;
+  return s;
 }
 
 /* JS thread: the signal fired (signal.c's listener). */
