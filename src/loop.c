@@ -4,7 +4,7 @@
  * env's uv_async_t, and a runner's completion), the teardown that drops
  * what never ran (the async cleanup hook), the process's 'exit' listener,
  * and freeing the env record once nothing can touch it. Calls calls.c,
- * deliver.c, signal.c, task.c, runner.c, queue.c, env.c, errors.c.
+ * deliver.c, signal.c, task.c, runner.c, queue.c, env.c.
  */
 #include "internal.h"
 

@@ -10,7 +10,7 @@
  * signal, a throwing removeEventListener), the record is kept instead.
  *
  * Also napi_task_set_signal. The listener aborts tasks through task.c.
- * Calls task.c, env.c, errors.c.
+ * Calls task.c, errors.c.
  */
 #include "internal.h"
 
