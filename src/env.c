@@ -1,10 +1,16 @@
 /*
- * Per-env bookkeeping: finding an env's record without the addon's
- * instance-data slot, the loop-side batch that settles tasks, and teardown.
+ * The env record: finding an env's record without the addon's
+ * instance-data slot, making it (its mutex, its uv_async_t, its JS
+ * objects, its cleanup hook and 'exit' listener) and freeing it, and the
+ * JS values it keeps for tasks (the slots store). JS thread, but
+ * nt_env_wake (mu held, any thread). Calls errors.c.
+ *
+ * back edge: env.c -> loop.c (nt_loop_on_async, nt_loop_on_teardown,
+ * nt_loop_on_exit). Making the record registers the loop thread's entry
+ * points with libuv and Node; they are passed as function pointers and
+ * never called from here.
  */
 #include "internal.h"
-
-#include <stdio.h>
 
 /* The only global mutable state: the list of live env records, for
    napi_env -> nt_env. Protected by g_mu. Each JS thread caches its last
@@ -29,40 +35,7 @@ static unsigned pool_size(void) {
   return (unsigned)n;
 }
 
-static void on_async(uv_async_t *handle);
-static void on_teardown(napi_async_cleanup_hook_handle handle, void *arg);
-
-/* JS thread: the process is exiting ('exit' event). On the main thread
-   process.exit() runs no cleanup hook: it joins the threadpool
-   (uv_library_shutdown) and exits. A perform waiting in call_js would hang
-   that join, and every runner would go on taking tasks from the backlog.
-   So from here perform sees napi_task_cancelled, call_js answers
-   napi_cancelled, and runners take no new task. In a worker, the env's
-   teardown follows as usual. */
-static napi_value on_exit(napi_env env, napi_callback_info info) {
-  nt_env *e = NULL;
-  napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&e);
-  if (e == NULL) return NULL;
-  nt_mutex_lock(&e->mu);
-  atomic_store(&e->closing, true);
-  /* process.exit() inside a call_js fn, on the main thread: exit() never
-     returns to fn, and it joins the thread that waits for the answer.
-     Answer it now; the JS side leaves the request alone from here on. In a
-     worker, process.exit() does return (the isolate is terminated, fn goes
-     on) and the env's teardown follows: the request is answered as usual
-     when fn returns, and must not be answered before, or fn would write to
-     a perform that has gone. */
-  if (e->current_call != NULL && e->main_thread) {
-    e->current_call->status = napi_cancelled;
-    e->current_call->done = true;
-    e->current_call = NULL;
-  }
-  nt_cond_broadcast(&e->cond);
-  nt_mutex_unlock(&e->mu);
-  return NULL;
-}
-
-/* process.on('exit', on_exit), once per env record. */
+/* process.on('exit', nt_loop_on_exit), once per env record. */
 static napi_status listen_exit(nt_env *e) {
   napi_env env = e->env;
   napi_value global, process, on, argv[2], returned;
@@ -74,7 +47,7 @@ static napi_status listen_exit(nt_env *e) {
       (s = napi_create_string_utf8(env, "exit", NAPI_AUTO_LENGTH, &argv[0])) !=
           napi_ok ||
       (s = napi_create_function(env, "napiTaskExit", NAPI_AUTO_LENGTH,
-                                on_exit, e, &argv[1])) != napi_ok)
+                                nt_loop_on_exit, e, &argv[1])) != napi_ok)
     return s;
   return napi_call_function(env, process, on, 2, argv, &returned);
 }
@@ -84,9 +57,9 @@ static napi_status listen_exit(nt_env *e) {
    and the function that settles a callback task. That function takes the
    callback out of the store and calls it, in JS, where reading and
    clearing an element costs a few instructions instead of two Node-API
-   element accesses (about 1,000 instructions per task). Holder and store
-   have no prototype, so no accessor that user code puts on
-   Object.prototype or Array.prototype can see or divert what they hold,
+   element accesses (see docs/performance.md, "Where the memory goes").
+   Holder and store have no prototype, so no accessor that user code puts
+   on Object.prototype or Array.prototype can see or divert what they hold,
    and the function uses no global (Reflect, Function.prototype.call) that
    user code could have replaced: the callback is called as a plain
    function, callback(err, value). The fourth element says whether this is
@@ -131,6 +104,7 @@ static bool is_main_thread(nt_env *e, napi_value made) {
   return e->loop != NULL && e->loop == uv_default_loop();
 }
 
+/* On failure the references already made are left for delete_js. */
 static napi_status make_js(nt_env *e) {
   napi_env env = e->env;
   napi_value src, made, holder, slots, fn;
@@ -144,30 +118,24 @@ static napi_status make_js(nt_env *e) {
     return s;
   e->main_thread = is_main_thread(e, made);
   element_bool(env, made, 4, &e->no_handles_at_teardown);
-  if ((s = napi_create_reference(env, holder, 1, &e->holder)) != napi_ok)
+  if ((s = napi_create_reference(env, holder, 1, &e->holder)) != napi_ok ||
+      (s = napi_create_reference(env, slots, 1, &e->slots)) != napi_ok)
     return s;
-  if ((s = napi_create_reference(env, slots, 1, &e->slots)) != napi_ok) {
-    napi_delete_reference(env, e->holder);
-    return s;
-  }
-  if ((s = napi_create_reference(env, fn, 1, &e->call_callback)) != napi_ok) {
-    napi_delete_reference(env, e->holder);
-    napi_delete_reference(env, e->slots);
-  }
-  return s;
+  return napi_create_reference(env, fn, 1, &e->call_callback);
+}
+
+/* The references make_js made (those it got to). */
+static void delete_js(nt_env *e) {
+  nt_ref_delete(e->env, &e->holder);
+  nt_ref_delete(e->env, &e->slots);
+  nt_ref_delete(e->env, &e->call_callback);
 }
 
 static void free_on_close(uv_handle_t *handle) {
   free(NT_CONTAINER(handle, nt_env, async));
 }
 
-static nt_env *env_create(napi_env env) {
-  nt_env *e = nt_calloc(1, sizeof(*e));
-
-  if (e == NULL) return NULL;
-  e->env = env;
-  e->max_runners = pool_size();
-  atomic_init(&e->closing, false);
+static void init_lists(nt_env *e) {
   nt_list_init(&e->backlog);
   nt_list_init(&e->done);
   nt_list_init(&e->progress);
@@ -177,19 +145,32 @@ static nt_env *env_create(napi_env env) {
   nt_list_init(&e->built);
   nt_list_init(&e->runner_reqs);
   nt_list_init(&e->kept_signals);
+}
+
+static nt_env *env_create(napi_env env) {
+  nt_env *e = nt_calloc(1, sizeof(*e));
+  bool closing = false;
+
+  if (e == NULL) return NULL;
+  e->env = env;
+  e->max_runners = pool_size();
+  atomic_init(&e->closing, false);
+  init_lists(e);
   if (napi_get_uv_event_loop(env, &e->loop) != napi_ok) goto fail;
-  if (make_js(e) != napi_ok) goto fail;
+  if (make_js(e) != napi_ok) goto fail_ref;
   if (nt_mutex_init_adaptive(&e->mu) != 0) goto fail_ref;
   if (nt_cond_init(&e->cond) != 0) goto fail_mu;
-  if (uv_async_init(e->loop, &e->async, on_async) != 0) goto fail_cond;
-  /* Only delivered, unsettled tasks keep the loop alive (see retain). */
+  if (uv_async_init(e->loop, &e->async, nt_loop_on_async) != 0)
+    goto fail_cond;
+  /* Only delivered, unsettled tasks keep the loop alive (nt_env_retain). */
   uv_unref((uv_handle_t *)&e->async);
   /* The hook first, the 'exit' listener last: once the listener holds e,
      e must live until teardown, so nothing may fail after it (found by
      fault injection: a failed hook after the listener freed e, and the
      'exit' event then used it). A hook can be removed again; a listener
      cannot be taken back from here. */
-  if (napi_add_async_cleanup_hook(env, on_teardown, e, &e->hook) != napi_ok)
+  if (napi_add_async_cleanup_hook(env, nt_loop_on_teardown, e, &e->hook) !=
+      napi_ok)
     goto fail_async;
   if (listen_exit(e) != napi_ok) {
     napi_remove_async_cleanup_hook(e->hook);
@@ -198,25 +179,17 @@ static nt_env *env_create(napi_env env) {
   return e;
 
 fail_async:
-  /* Nothing was ever sent: close, and free in the close callback. */
+  /* Nothing was ever sent: close; the close callback frees e. */
   uv_close((uv_handle_t *)&e->async, free_on_close);
-  nt_cond_destroy(&e->cond);
-  nt_mutex_destroy(&e->mu);
-  napi_delete_reference(env, e->holder);
-  napi_delete_reference(env, e->slots);
-  napi_delete_reference(env, e->call_callback);
-  return NULL;
-
+  closing = true;
 fail_cond:
   nt_cond_destroy(&e->cond);
 fail_mu:
   nt_mutex_destroy(&e->mu);
 fail_ref:
-  napi_delete_reference(env, e->holder);
-  napi_delete_reference(env, e->slots);
-  napi_delete_reference(env, e->call_callback);
+  delete_js(e);
 fail:
-  free(e);
+  if (!closing) free(e);
   return NULL;
 }
 
@@ -253,200 +226,71 @@ void nt_env_wake(nt_env *e) {
   if (!e->torn_down) uv_async_send(&e->async);
 }
 
-void nt_env_retain(nt_env *e) {
-  if (e->outstanding++ == 0) uv_ref((uv_handle_t *)&e->async);
-}
-
-void nt_fatal_exception(napi_env env) {
-  napi_value exc;
-  /* While an env stops, calls fail with napi_pending_exception although
-     nothing is pending: then there is nothing to report. */
-  if (nt_take_exception(env, &exc)) napi_fatal_exception(env, exc);
-}
-
-/* Loop thread: the batch. Everything the threadpool finished since the last
-   turn is settled here inside one handle scope and one callback scope, so
-   microtasks and process.nextTick run once per batch, not once per task. */
-static void on_async(uv_async_t *handle) {
-  nt_env_batch(NT_CONTAINER(handle, nt_env, async), 0);
-}
-
-/* Also called by runner_done for a runner that left without waking the
-   loop; `left` is how many runners to count out (env->left) in the batch's
-   critical section. */
-/* Whether a batch settles one callback task with a built-in value and
-   does nothing else: it then needs no scope of its own, since no user code
-   runs before napi_make_callback, which opens one in the task's context
-   and drains the microtasks when it closes, as raw Node-API's completion
-   does. About a tenth of a one-in-flight task's JS-thread instructions
-   (docs/performance.md). */
-static bool lone_plain_callback(nt_link *done, nt_link *progress,
-                                nt_link *calls) {
-  napi_task t;
-  if (!nt_list_empty(progress) || !nt_list_empty(calls) ||
-      nt_list_empty(done) || done->next->next != done)
-    return false;
-  t = NT_CONTAINER(done->next, struct napi_task__, link);
-  return t->delivery == NT_DELIVER_CALLBACK && !t->aborted &&
-         t->js_error == NT_NO_SLOT &&
-         t->output.kind_ != NAPI_TASK_OUT_COMPLETE_ &&
-         t->output.kind_ != NAPI_TASK_OUT_ERROR_;
-}
-
-void nt_env_batch(nt_env *e, unsigned left) {
+/* Callbacks of delivered tasks (and call_js exceptions) live in the env's
+   slots store, a prototype-less object used as an array, not in a
+   napi_ref each (see docs/performance.md, "Where the memory goes").
+   Settling takes the callback out of the store in JS (env_js_src); a slot
+   whose value was never taken out (delivery failed, JS could not run, a
+   call_js exception) is cleared by nt_slot_release. Either way the index
+   goes back on the free stack. */
+napi_status nt_slot_store(nt_env *e, napi_value value, uint32_t *slot) {
   napi_env env = e->env;
-  nt_link done, calls, progress, *l;
-  napi_handle_scope hs;
-  napi_callback_scope cs = NULL;
-  napi_value holder = NULL, name, call_callback = NULL;
-  bool pump;
+  napi_value store;
+  napi_status s;
+  uint32_t i;
 
-  /* Without a handle scope nothing can be settled: leave the work where it
-     is for the next turn, and make sure there is one (nothing else may wake
-     the loop for it: found by fault injection, a task then never settled
-     and held the process open), or for teardown, which drops it. */
-  if (napi_open_handle_scope(env, &hs) != napi_ok) {
-    nt_mutex_lock(&e->mu);
-    e->left -= left;
-    nt_env_wake(e);
-    nt_mutex_unlock(&e->mu);
-    return;
+  if (e->free_count > 0) {
+    i = e->free_slots[--e->free_count];
+  } else {
+    /* A new index: first make sure the free stack will have room for it,
+       so that releasing a slot can never fail. */
+    if (e->slot_count == NT_NO_SLOT) return napi_generic_failure;
+    if (e->slot_count == 0 ||
+        (e->slot_count >= 16 && (e->slot_count & (e->slot_count - 1)) == 0)) {
+      size_t cap = e->slot_count == 0 ? 16 : 2 * (size_t)e->slot_count;
+      uint32_t *grown = nt_realloc(e->free_slots, sizeof(*grown) * cap);
+      if (grown == NULL) return napi_generic_failure;
+      e->free_slots = grown;
+    }
+    i = e->slot_count++;
   }
-  nt_list_init(&done);
-  nt_list_init(&calls);
-  nt_list_init(&progress);
-  nt_mutex_lock(&e->mu);
-  e->left -= left;
-  /* Tasks that wait now may get a runner once this batch has counted the
-     runner out. A task delivered during the batch plans for itself
-     (nt_runner_deliver), as does an abort that promotes a queue's task. */
-  pump = !nt_list_empty(&e->backlog);
-  nt_list_splice(&done, &e->done);
-  for (l = e->calls.next; l != &e->calls; l = l->next)
-    NT_CONTAINER(l, nt_call, link)->taken = true;
-  nt_list_splice(&calls, &e->calls);
-  while ((l = nt_list_shift(&e->progress)) != NULL) {
-    nt_task_extra *x = NT_CONTAINER(l, nt_task_extra, progress_link);
-    /* Hand the pending items to the JS side; a new item re-queues it. */
-    nt_list_push(&progress, &x->progress_js_link);
-    x->progress_js = x->progress_head;
-    x->progress_head = x->progress_tail = NULL;
+  if ((s = napi_get_reference_value(env, e->slots, &store)) != napi_ok ||
+      (s = napi_set_element(env, store, i, value)) != napi_ok) {
+    e->free_slots[e->free_count++] = i;
+    return s;
   }
-  nt_mutex_unlock(&e->mu);
-  nt_list_splice(&done, &e->settle);
-
-  if (lone_plain_callback(&done, &progress, &calls)) {
-    /* no batch scope */
-  } else if (napi_get_reference_value(env, e->holder, &holder) == napi_ok &&
-             holder != NULL) {
-    if (e->batch == NULL &&
-        napi_create_string_utf8(env, "napi_task", NAPI_AUTO_LENGTH, &name) ==
-            napi_ok)
-      napi_async_init(env, holder, name, &e->batch);
-    if (e->batch != NULL &&
-        napi_open_callback_scope(env, holder, e->batch, &cs) != napi_ok)
-      cs = NULL;
-  }
-
-  /* In the order perform did things: progress it reported before asking
-     JS is seen before the question (a perform waiting in call_js reports
-     nothing more), and all progress before the task settles. */
-  while ((l = nt_list_shift(&progress)) != NULL) {
-    nt_task_extra *x = NT_CONTAINER(l, nt_task_extra, progress_js_link);
-    nt_progress_item *items = x->progress_js;
-    x->progress_js = NULL;
-    nt_deliver_progress(x->task, items);
-  }
-  while ((l = nt_list_shift(&calls)) != NULL)
-    nt_run_call(e, NT_CONTAINER(l, nt_call, link));
-  if (!nt_list_empty(&done))
-    napi_get_reference_value(env, e->call_callback, &call_callback);
-  while ((l = nt_list_shift(&done)) != NULL)
-    nt_task_settle(NT_CONTAINER(l, struct napi_task__, link), call_callback);
-
-  if (cs != NULL) napi_close_callback_scope(env, cs);
-  napi_close_handle_scope(env, hs);
-  if (pump) nt_runner_pump(e);
+  *slot = i;
+  return napi_ok;
 }
 
-/* Loop thread: frees the record once nothing can touch it any more. */
-static void maybe_finish(nt_env *e) {
-  nt_link *l;
-  if (e->runners != 0 || !e->async_close_done || e->live != 0) return;
+void nt_slot_release(nt_env *e, uint32_t slot, bool taken) {
+  napi_env env = e->env;
+  napi_value store, undefined, exc = NULL;
+  /* During teardown JS objects may be gone; the store dies with the env. */
+  if (!taken && !e->tearing_down) {
+    /* Node-API refuses to touch objects with an exception pending (a
+       delivery that failed because JS threw): set it aside meanwhile. */
+    nt_take_exception(env, &exc);
+    if (napi_get_reference_value(env, e->slots, &store) == napi_ok &&
+        store != NULL && napi_get_undefined(env, &undefined) == napi_ok)
+      napi_set_element(env, store, slot, undefined);
+    nt_restore_exception(env, exc);
+  }
+  e->free_slots[e->free_count++] = slot;
+}
+
+void nt_env_free(nt_env *e) {
   nt_mutex_lock(&g_mu);
   nt_list_remove(&e->env_link);
   nt_mutex_unlock(&g_mu);
   if (t_cache == e) t_cache = NULL;
-  /* Queues the addon has not released yet outlive the env as orphans:
-     napi_task_queue_release frees them without touching the env. */
-  while ((l = nt_list_shift(&e->queues)) != NULL) {
-    napi_task_queue q = NT_CONTAINER(l, struct napi_task_queue__, env_link);
-    q->env = NULL;
-    if (q->released) free(q);
-  }
-  nt_signal_free_kept(e);
   if (e->batch != NULL && !nt_env_no_handles(e))
     napi_async_destroy(e->env, e->batch);
-  napi_delete_reference(e->env, e->holder);
-  napi_delete_reference(e->env, e->slots);
-  napi_delete_reference(e->env, e->call_callback);
+  delete_js(e);
   free(e->free_slots);
   free(e->spare_runner);
   napi_remove_async_cleanup_hook(e->hook);
   nt_cond_destroy(&e->cond);
   nt_mutex_destroy(&e->mu);
   free(e);
-}
-
-static void on_async_closed(uv_handle_t *handle) {
-  nt_env *e = NT_CONTAINER(handle, nt_env, async);
-  e->async_close_done = true;
-  maybe_finish(e);
-}
-
-void nt_env_finish_if_idle(nt_env *e) {
-  if (e->tearing_down) maybe_finish(e);
-}
-
-/* Loop thread, from Node's env cleanup: drop everything that has not
-   started, let running performs finish (their outputs are then dropped),
-   and hold teardown open until the last of them is back. */
-static void on_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
-  nt_env *e = arg;
-  nt_link dead, *l;
-  napi_handle_scope hs;
-  bool scoped;
-
-  (void)handle;
-  e->tearing_down = true;
-  nt_list_init(&dead);
-  nt_mutex_lock(&e->mu);
-  atomic_store(&e->closing, true);
-  e->torn_down = true; /* no send after this point; runners drop */
-  /* Wake call_js waiters and runners: they see `closing`. Requests not yet
-     taken by the JS thread are answered napi_cancelled by their waiter. */
-  nt_cond_broadcast(&e->cond);
-  nt_mutex_unlock(&e->mu);
-  uv_close((uv_handle_t *)&e->async, on_async_closed);
-
-  scoped = napi_open_handle_scope(e->env, &hs) == napi_ok;
-  /* Every task that is not running now is dropped at once: built and never
-     delivered, waiting, ready, done, settling. Each of them is in one of
-     these lists; running ones are in none, and come back through their
-     runner, which drops them (runner.c). */
-  nt_mutex_lock(&e->mu);
-  nt_list_splice(&dead, &e->built);
-  for (l = e->queues.next; l != &e->queues; l = l->next)
-    nt_list_splice(&dead,
-                   &NT_CONTAINER(l, struct napi_task_queue__, env_link)
-                        ->waiting);
-  nt_list_splice(&dead, &e->backlog);
-  nt_list_splice(&dead, &e->done);
-  nt_list_splice(&dead, &e->settle);
-  nt_tasks_unlink_progress_locked(&dead);
-  nt_mutex_unlock(&e->mu);
-  while ((l = nt_list_shift(&dead)) != NULL)
-    nt_task_drop_all(NT_CONTAINER(l, struct napi_task__, link));
-  if (scoped) napi_close_handle_scope(e->env, hs);
-  maybe_finish(e);
 }

@@ -1,6 +1,10 @@
 /*
- * JS errors made by the library itself: the code table, Node-shaped
- * ERR_INVALID_ARG_TYPE TypeErrors and AbortError. JS thread only.
+ * The bottom layer: JS errors made by the library itself (the code table,
+ * Node-shaped ERR_INVALID_ARG_TYPE TypeErrors, AbortError) and the
+ * Node-API idioms every other file shares: taking, clearing, restoring or
+ * reporting a pending exception, and deleting a reference. JS thread only,
+ * but nt_strdup (any thread). Calls no other file of the library but the
+ * allocator.
  */
 #include "internal.h"
 
@@ -42,10 +46,34 @@ bool nt_take_exception(napi_env env, napi_value *exc) {
   return true;
 }
 
-/* Clears whatever a failed probe of `value` left pending, so the caller can
-   go on (a revoked Proxy throws from every property access). */
-static void clear_exception(napi_env env) {
+void nt_clear_exception(napi_env env) {
   nt_take_exception(env, NULL);
+}
+
+void nt_restore_exception(napi_env env, napi_value exc) {
+  if (exc != NULL) napi_throw(env, exc);
+}
+
+void nt_fatal_exception(napi_env env) {
+  napi_value exc;
+  /* While an env stops, calls fail with napi_pending_exception although
+     nothing is pending: then there is nothing to report. */
+  if (nt_take_exception(env, &exc)) napi_fatal_exception(env, exc);
+}
+
+void nt_ref_delete(napi_env env, napi_ref *ref) {
+  if (*ref == NULL) return;
+  napi_delete_reference(env, *ref);
+  *ref = NULL;
+}
+
+napi_status nt_ref_replace(napi_env env, napi_ref *ref, napi_value value) {
+  napi_ref made;
+  napi_status s = napi_create_reference(env, value, 1, &made);
+  if (s != napi_ok) return s;
+  nt_ref_delete(env, ref);
+  *ref = made;
+  return napi_ok;
 }
 
 /* Reads a string-valued property path into buf; false when absent. */
@@ -55,7 +83,7 @@ static bool get_name(napi_env env, napi_value value, const char *key,
   napi_valuetype t;
   size_t len;
   if (napi_get_named_property(env, value, key, &v) != napi_ok) {
-    clear_exception(env);
+    nt_clear_exception(env);
     return false;
   }
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) return false;
@@ -64,14 +92,38 @@ static bool get_name(napi_env env, napi_value value, const char *key,
   return len > 0;
 }
 
+/* describe() for a string, number, boolean or bigint of type t: its
+   String() value, cut after 25 characters. */
+static void describe_primitive(napi_env env, napi_value value,
+                               napi_valuetype t, char *buf, size_t n) {
+  napi_value str;
+  char text[64] = "";
+  size_t len = 0;
+
+  if (napi_coerce_to_string(env, value, &str) != napi_ok ||
+      napi_get_value_string_utf8(env, str, text, sizeof(text), &len) !=
+          napi_ok) {
+    nt_clear_exception(env);
+    text[0] = '\0';
+    len = 0;
+  }
+  if (len > 25) memcpy(text + 25, "...", 4);
+  if (t == napi_string)
+    snprintf(buf, n, "Received type string ('%s')", text);
+  else if (t == napi_bigint)
+    snprintf(buf, n, "Received type bigint (%sn)", text);
+  else
+    snprintf(buf, n, "Received type %s (%s)",
+             t == napi_number ? "number" : "boolean", text);
+}
+
 /* Writes Node's description of a received value ("Received type number
    (1)", "Received an instance of Object", "Received null"), as
    internal/errors.js determineSpecificType does, into buf. */
 static void describe(napi_env env, napi_value value, char *buf, size_t n) {
   napi_valuetype t = napi_undefined;
-  napi_value str, ctor;
+  napi_value ctor;
   char text[64] = "";
-  size_t len = 0;
 
   if (value == NULL || napi_typeof(env, value, &t) != napi_ok) {
     snprintf(buf, n, "Received undefined");
@@ -98,7 +150,7 @@ static void describe(napi_env env, napi_value value, char *buf, size_t n) {
           get_name(env, ctor, "name", text, sizeof(text))) {
         snprintf(buf, n, "Received an instance of %s", text);
       } else {
-        clear_exception(env);
+        nt_clear_exception(env);
         snprintf(buf, n, "Received an instance of Object");
       }
       return;
@@ -110,23 +162,9 @@ static void describe(napi_env env, napi_value value, char *buf, size_t n) {
         snprintf(buf, n, "Received type symbol (Symbol())");
       return;
     default:
-      break;
+      describe_primitive(env, value, t, buf, n);
+      return;
   }
-  if (napi_coerce_to_string(env, value, &str) != napi_ok ||
-      napi_get_value_string_utf8(env, str, text, sizeof(text), &len) !=
-          napi_ok) {
-    clear_exception(env);
-    text[0] = '\0';
-    len = 0;
-  }
-  if (len > 25) memcpy(text + 25, "...", 4);
-  if (t == napi_string)
-    snprintf(buf, n, "Received type string ('%s')", text);
-  else if (t == napi_bigint)
-    snprintf(buf, n, "Received type bigint (%sn)", text);
-  else
-    snprintf(buf, n, "Received type %s (%s)",
-             t == napi_number ? "number" : "boolean", text);
 }
 
 napi_status nt_throw_type_error(napi_env env, const char *what,

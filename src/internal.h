@@ -207,7 +207,8 @@ struct nt_env {
   nt_link calls;           /* waiting call_js requests */
   nt_link queues;          /* live queues */
   unsigned busy;           /* runners inside a perform */
-  unsigned left;           /* runners past runner_work, runner_done pending */
+  unsigned left;           /* runners past runner_work, their completion
+                              pending */
   uint64_t left_at;        /* uv_hrtime() when the last of them left */
   bool torn_down;          /* teardown has begun: no uv_async_send after
                               this, and runners drop what they finish */
@@ -226,7 +227,7 @@ struct nt_env {
                               array): JS values tasks hold (callbacks of
                               delivered tasks, call_js exceptions) */
   napi_ref call_callback;  /* JS (i, err, value) => takes slots[i] out and
-                              calls it (env.c) */
+                              calls it (env.c makes it, deliver.c calls) */
   uint32_t *free_slots;    /* free indexes into slots (a stack) */
   uint32_t free_count;     /* entries on that stack */
   uint32_t slot_count;     /* indexes handed out so far; the stack has room
@@ -260,7 +261,11 @@ typedef enum {
   NT_ERR_COUNT_
 } nt_error_code;
 
-/* errors.c (JS thread) */
+/* What each file offers the others, lowest layer first: a file calls only
+   the files declared before it here (docs/internals.md, "Layers";
+   tools/layers.js checks it). */
+
+/* errors.c (JS thread, but nt_strdup: any thread) */
 NT_HIDDEN const char *nt_error_code_string(nt_error_code code);
 NT_HIDDEN napi_status nt_throw_type_error(napi_env env, const char *what,
                                           const char *expected,
@@ -275,6 +280,21 @@ NT_HIDDEN char *nt_strdup(const char *s);
    (harmless with none): left pending, it would be thrown into whatever JS
    runs next (found by fault injection). */
 NT_HIDDEN bool nt_take_exception(napi_env env, napi_value *exc);
+/* Clears whatever a failed probe left pending, so the caller can go on (a
+   revoked Proxy throws from every property access). */
+NT_HIDDEN void nt_clear_exception(napi_env env);
+/* Throws again an exception set aside with nt_take_exception (NULL: none):
+   Node-API refuses most calls while one is pending. */
+NT_HIDDEN void nt_restore_exception(napi_env env, napi_value exc);
+/* Makes the pending exception, if any, the process's uncaught exception,
+   as for any Node callback that throws. */
+NT_HIDDEN void nt_fatal_exception(napi_env env);
+/* Deletes *ref unless NULL, and sets it NULL. */
+NT_HIDDEN void nt_ref_delete(napi_env env, napi_ref *ref);
+/* Points *ref (strong) at `value`, deleting what it held; on failure *ref
+   is left as it was. */
+NT_HIDDEN napi_status nt_ref_replace(napi_env env, napi_ref *ref,
+                                     napi_value value);
 
 /* output.c */
 NT_HIDDEN void nt_output_drop(napi_task_output *out); /* any thread */
@@ -282,56 +302,93 @@ NT_HIDDEN void nt_output_drop(napi_task_output *out); /* any thread */
    with *error set to the JS error (never leaves an exception pending). */
 NT_HIDDEN bool nt_output_to_js(napi_env env, napi_task_output *out,
                                napi_value *value, napi_value *error);
+/* Any thread: drops and frees a list of progress items. */
+NT_HIDDEN void nt_progress_free(nt_progress_item *item);
+/* JS thread: drops the data of a task that will never run (BUILT, WAITING
+   or READY) and zeroes the data/output union. */
+NT_HIDDEN void nt_task_drop_data(napi_task t);
 
-/* env.c */
-NT_HIDDEN nt_env *nt_env_get(napi_env env);           /* JS thread */
+/* env.c (JS thread unless stated) */
+NT_HIDDEN nt_env *nt_env_get(napi_env env);
 NT_HIDDEN void nt_env_wake(nt_env *e);                /* mu held */
-NT_HIDDEN void nt_env_retain(nt_env *e);              /* JS thread */
-NT_HIDDEN void nt_env_batch(nt_env *e, unsigned left); /* JS thread */
-NT_HIDDEN void nt_fatal_exception(napi_env env);      /* JS thread */
-NT_HIDDEN void nt_env_finish_if_idle(nt_env *e);      /* JS thread */
-/* JS thread: true while tearing down on a runtime where no Node-API call
-   that makes a handle may run (napi_async_destroy on Deno). What such a
-   call would free then dies with the env. */
+/* At teardown, once nothing can touch the record: frees it, with what it
+   holds itself (queues and signal records are freed before, by theirs). */
+NT_HIDDEN void nt_env_free(nt_env *e);
+/* Keeps `value` in env->slots, a JS array-like store (a napi_ref per value
+   costs far more: docs/performance.md, "Where the memory goes").
+   nt_slot_release clears the element unless JS already did (`taken`) and
+   makes the index free again; it cannot fail. */
+NT_HIDDEN napi_status nt_slot_store(nt_env *e, napi_value value,
+                                    uint32_t *slot);
+NT_HIDDEN void nt_slot_release(nt_env *e, uint32_t slot, bool taken);
+/* Delivered, unsettled tasks (env->outstanding) keep the loop alive. */
+static inline void nt_env_retain(nt_env *e) {
+  if (e->outstanding++ == 0) uv_ref((uv_handle_t *)&e->async);
+}
+static inline void nt_env_release(nt_env *e) {
+  if (--e->outstanding == 0 && !e->tearing_down)
+    uv_unref((uv_handle_t *)&e->async);
+}
+/* True while tearing down on a runtime where no Node-API call that makes a
+   handle may run (napi_async_destroy on Deno). What such a call would free
+   then dies with the env. */
 static inline bool nt_env_no_handles(const nt_env *e) {
   return e->tearing_down && e->no_handles_at_teardown;
 }
 
-/* runner.c */
-NT_HIDDEN void nt_runner_pump(nt_env *e);             /* JS thread */
-NT_HIDDEN void nt_runner_deliver(nt_env *e, napi_task t); /* JS thread */
+/* queue.c (JS thread unless stated) */
+NT_HIDDEN void nt_queue_unref(napi_task_queue q); /* the last one frees */
+NT_HIDDEN void nt_queues_orphan(nt_env *e);       /* at the env's end */
 NT_HIDDEN void nt_enqueue_locked(nt_env *e, napi_task t); /* mu held */
-NT_HIDDEN void nt_dequeue_locked(nt_env *e, napi_task t); /* mu held */
+/* mu held: takes a task that has not run (WAITING or READY) off its list;
+   its queue may then promote a waiting task. */
+NT_HIDDEN void nt_dequeue_locked(nt_env *e, napi_task t);
+/* mu held, any thread: t's perform returned; its queue may promote. */
+NT_HIDDEN void nt_queue_finished_locked(nt_env *e, napi_task t);
 
-/* task.c */
-NT_HIDDEN void nt_task_free(napi_task t);             /* JS thread */
-/* JS thread: keeps `value` in env->slots (a napi_ref costs ~95 bytes, an
-   element of the store 8). nt_slot_release clears the element unless JS already
-   did (`taken`) and makes the index free again; it cannot fail. */
-NT_HIDDEN napi_status nt_slot_store(nt_env *e, napi_value value,
-                                    uint32_t *slot);
-NT_HIDDEN void nt_slot_release(nt_env *e, uint32_t slot, bool taken);
-/* JS thread, in the batch; call_callback: env->call_callback's value. */
-NT_HIDDEN void nt_task_settle(napi_task t, napi_value call_callback);
-NT_HIDDEN void nt_task_drop_all(napi_task t);         /* JS thread */
-/* JS thread: drops the data of a task that will never run (BUILT, WAITING
-   or READY) and zeroes the data/output union. */
-NT_HIDDEN void nt_task_drop_data(napi_task t);
-/* mu held, at teardown: takes each task of `tasks` (linked by `link`) off
-   env->progress, before they are dropped. */
-NT_HIDDEN void nt_tasks_unlink_progress_locked(nt_link *tasks);
-NT_HIDDEN void nt_deliver_progress(napi_task t, nt_progress_item *items);
-/* Any thread: drops and frees a list of progress items. */
-NT_HIDDEN void nt_progress_free(nt_progress_item *item);
-NT_HIDDEN void nt_run_call(nt_env *e, nt_call *c);    /* JS thread */
-NT_HIDDEN void nt_task_abort(napi_task t);            /* JS thread */
+/* runner.c (loop thread) */
+NT_HIDDEN void nt_runner_pump(nt_env *e);
+NT_HIDDEN void nt_runner_deliver(nt_env *e, napi_task t);
+/* A runner's completion: counts it out (unless the batch is to, then
+   *settle is true) and recycles its record. Returns its env. */
+NT_HIDDEN nt_env *nt_runner_retire(uv_work_t *req, bool *settle);
+
+/* task.c (JS thread) */
+/* Before delivery: the task's extra record, made on first use. */
+NT_HIDDEN nt_task_extra *nt_task_extra_make(napi_task t);
+NT_HIDDEN void nt_task_abort(napi_task t);
+NT_HIDDEN void nt_task_free(napi_task t);
+/* Drops what the task owns (data, output, pending progress), then frees
+   it; no JS runs. */
+NT_HIDDEN void nt_task_drop_all(napi_task t);
 
 /* signal.c (JS thread) */
 NT_HIDDEN napi_status nt_signal_attach(napi_task t, bool *already_aborted);
+/* Takes t off its signal (a no-op for a task on none). */
 NT_HIDDEN void nt_signal_detach(napi_task t);
-NT_HIDDEN napi_status nt_signal_check(napi_env env, napi_value signal,
-                                      bool *is_signal);
 NT_HIDDEN napi_value nt_signal_reason(napi_task t);
 NT_HIDDEN void nt_signal_free_kept(nt_env *e);
+
+/* deliver.c (JS thread, in the batch; call_callback: env->call_callback's
+   value) */
+NT_HIDDEN void nt_task_settle(napi_task t, napi_value call_callback);
+
+/* calls.c: the batch's halves of progress and call_js. *_locked: mu held;
+   the others: JS thread, in the batch. */
+NT_HIDDEN void nt_progress_take_locked(nt_env *e, nt_link *to);
+NT_HIDDEN void nt_progress_deliver_all(nt_link *tasks);
+/* At teardown: takes each task of `tasks` (linked by `link`) off
+   env->progress, before they are dropped. */
+NT_HIDDEN void nt_progress_unlink_locked(nt_link *tasks);
+NT_HIDDEN void nt_calls_take_locked(nt_env *e, nt_link *to);
+NT_HIDDEN void nt_calls_run_all(nt_env *e, nt_link *calls);
+
+/* loop.c: the loop thread's entry points, called by libuv and Node only
+   (env.c and runner.c hand them over as function pointers). */
+NT_HIDDEN void nt_loop_on_async(uv_async_t *handle);
+NT_HIDDEN void nt_loop_on_teardown(napi_async_cleanup_hook_handle handle,
+                                   void *arg);
+NT_HIDDEN napi_value nt_loop_on_exit(napi_env env, napi_callback_info info);
+NT_HIDDEN void nt_loop_runner_done(uv_work_t *req, int status);
 
 #endif  /* NAPI_TASK_INTERNAL_H_ */

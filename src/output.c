@@ -1,6 +1,9 @@
 /*
- * Outputs: the error constructors (any thread), dropping an output (any
- * thread) and turning one into a JS value or error (JS thread).
+ * Outputs: the error constructors (any thread), turning an output into a JS
+ * value or error (JS thread), and every drop of what a task owns: an
+ * output, a chain of progress outputs, the data of a task that will never
+ * run (any thread, but each on whichever side owns it then). Calls
+ * errors.c.
  */
 #include <stdarg.h>
 #include "internal.h"
@@ -102,6 +105,20 @@ void nt_output_drop(napi_task_output *out) {
   out->data_ = NULL;
 }
 
+void nt_progress_free(nt_progress_item *item) {
+  while (item != NULL) {
+    nt_progress_item *next = item->next;
+    nt_output_drop(&item->value);
+    free(item);
+    item = next;
+  }
+}
+
+void nt_task_drop_data(napi_task t) {
+  if (t->data != NULL && t->drop != NULL) t->drop(t->data);
+  memset(&t->output, 0, sizeof(t->output)); /* both views: nothing owned */
+}
+
 /* libuv's name and description of a negative error code, as uv_err_name
    and uv_strerror give them, from uv.h's own table at compile time: Bun
    and Deno do not implement those two functions (docs/internals.md). An
@@ -162,11 +179,6 @@ static void finalize_buffer(napi_env env, void *bytes, void *hint) {
   napi_task_drop drop = (napi_task_drop)(uintptr_t)hint;
   (void)env;
   if (drop != NULL) drop(bytes);
-}
-
-/* Takes the pending exception as the error; false if none is pending. */
-static bool take_exception(napi_env env, napi_value *error) {
-  return nt_take_exception(env, error);
 }
 
 static napi_status make_value(napi_env env, napi_task_output *out,
@@ -235,7 +247,7 @@ bool nt_output_to_js(napi_env env, napi_task_output *out, napi_value *value,
           "napi_task_ok() was given a NULL complete function");
     } else {
       *value = o.complete_(env, o.data_);
-      if (take_exception(env, error)) {
+      if (nt_take_exception(env, error)) {
         *value = NULL;
       } else if (*value == NULL) {
         *error = nt_make_error(env, nt_error_code_string(NT_ERR_NO_VALUE),
@@ -244,7 +256,7 @@ bool nt_output_to_js(napi_env env, napi_task_output *out, napi_value *value,
     }
   } else if (make_value(env, &o, value) != napi_ok) {
     *value = NULL;
-    if (!take_exception(env, error))
+    if (!nt_take_exception(env, error))
       *error = nt_make_error(env, nt_error_code_string(NT_ERR_OUTPUT),
                              "napi_task: could not convert the output");
   }

@@ -8,7 +8,16 @@
  * gives its thread back to libuv. So an fs or dns request queued meanwhile
  * waits about one budget, not the whole backlog, and a busy env pays one
  * loop round trip per budget, not per task. Queues (caps per lane) are
- * applied when a task moves into the backlog.
+ * applied when a task moves into the backlog (queue.c).
+ *
+ * Threads: runner_work runs on the threadpool and touches the env only
+ * under env->mu (and its `closing` atomic); everything else here runs on
+ * the loop (JS) thread. Calls queue.c, env.c, output.c.
+ *
+ * back edge: runner.c -> loop.c (nt_loop_runner_done). A runner's
+ * completion is a loop-thread entry point: it is handed to uv_queue_work
+ * as a function pointer, never called from here; it calls back down into
+ * nt_runner_retire.
  */
 #include "internal.h"
 
@@ -17,72 +26,38 @@
 
 /* How long after a runner left its work loop pump counts it as gone: one
    budget, so a task delivered while JS is busy waits about one budget for
-   a thread, as other threadpool users do. Measured trade-off (no-op tasks
-   delivered all at once, pool 2): never counting them gone ~700 ns/task,
-   1 ms ~1,000 ns, 100 us ~1,400 ns; a shorter time wakes a thread for
-   every few tasks. */
+   a thread, as other threadpool users do. A shorter time wakes a thread
+   for every few tasks (see docs/performance.md, "Runner gone time"). */
 #define RUNNER_GONE_NS RUNNER_BUDGET_NS
 
 typedef struct nt_runner {
   uv_work_t req;
   nt_env *env;
   nt_link link;  /* in env->runner_reqs; loop thread only */
-  /* Written by the runner's thread, read in runner_done (libuv orders the
-     two). */
+  /* Written by the runner's thread, read in nt_runner_retire (libuv orders
+     the two). */
   unsigned ran;       /* tasks this runner ran */
   bool out_of_budget; /* it stopped with work left, not on an empty backlog */
-  bool settle;        /* it left without waking the loop: runner_done settles */
+  bool settle;        /* it left without waking the loop: its completion
+                         settles */
 } nt_runner;
 
 /* A runner that spent its whole budget on this few tasks means tasks are
    long: then the loop round trip between a runner leaving and its
-   successor starting idles a thread once per task (measured: a 2,000 x 1 ms
-   flood took 12% longer than raw Node-API). So while tasks are long, each
-   thread gets one successor runner queued in libuv behind it. With short
-   tasks the round trip is paid once per budget, and extra runners only add
-   contention (measured: 64-in-flight no-op tasks 40% slower), so the limit
-   stays at the pool size. */
+   successor starting idles a thread once per task. So while tasks are
+   long, each thread gets one successor runner queued in libuv behind it.
+   With short tasks the round trip is paid once per budget, and extra
+   runners only add contention, so the limit stays at the pool size (see
+   docs/performance.md, "Long tasks"). */
 #define LONG_TASKS_MAX_RAN 2
-
-/* mu held. Moves queue heads into the backlog while the queue has room. */
-static void queue_promote_locked(nt_env *e, napi_task_queue q) {
-  nt_link *l;
-  while (q->running < q->max_running &&
-         (l = nt_list_shift(&q->waiting)) != NULL) {
-    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
-    q->running++;
-    t->state = NT_READY;
-    nt_list_push(&e->backlog, &t->link);
-  }
-}
-
-void nt_enqueue_locked(nt_env *e, napi_task t) {
-  napi_task_queue q = t->queue;
-  if (q != NULL && q->running >= q->max_running) {
-    t->state = NT_WAITING;
-    nt_list_push(&q->waiting, &t->link);
-    return;
-  }
-  if (q != NULL) q->running++;
-  t->state = NT_READY;
-  nt_list_push(&e->backlog, &t->link);
-}
-
-void nt_dequeue_locked(nt_env *e, napi_task t) {
-  nt_list_remove(&t->link);
-  if (t->state == NT_READY && t->queue != NULL) {
-    t->queue->running--;
-    queue_promote_locked(e, t->queue);
-  }
-}
 
 /* Threadpool, mu held; mu is released meanwhile. The env was torn down
    while perform ran: nothing will take its output, or the progress it
-   left pending, to JS, and a runtime that does not run runner_done after
-   teardown (Bun, Deno) would never drop them. So they are dropped here, on
-   this thread (drops may run on any thread): exactly-once does not depend
-   on the loop coming back. The task goes on to env->done with an output
-   that owns nothing. */
+   left pending, to JS, and a runtime that does not run a runner's
+   completion after teardown (Bun, Deno) would never drop them. So they
+   are dropped here, on this thread (drops may run on any thread):
+   exactly-once does not depend on the loop coming back. The task goes on
+   to env->done with an output that owns nothing. */
 static void drop_after_teardown_locked(nt_env *e, napi_task t,
                                        napi_task_output *out) {
   nt_progress_item *pending = NULL;
@@ -97,6 +72,26 @@ static void drop_after_teardown_locked(nt_env *e, napi_task t,
   nt_mutex_lock(&e->mu);
 }
 
+/* Threadpool, mu held; mu is released while perform runs. Runs t and puts
+   it on env->done. */
+static void run_locked(nt_env *e, napi_task t) {
+  napi_task_output out;
+  t->state = NT_RUNNING;
+  e->busy++;
+  nt_mutex_unlock(&e->mu);
+
+  /* perform owns t->data from here on; no lock is held while it runs. */
+  out = t->perform((napi_task_ctx)t, t->data);
+
+  nt_mutex_lock(&e->mu);
+  if (e->torn_down) drop_after_teardown_locked(e, t, &out);
+  e->busy--;
+  t->output = out; /* replaces perform, data and drop (the union) */
+  t->state = NT_DONE;
+  nt_queue_finished_locked(e, t);
+  nt_list_push(&e->done, &t->link);
+}
+
 /* Threadpool. */
 static void runner_work(uv_work_t *req) {
   nt_runner *r = NT_CONTAINER(req, nt_runner, req);
@@ -107,35 +102,17 @@ static void runner_work(uv_work_t *req) {
   nt_mutex_lock(&e->mu);
   while (!atomic_load_explicit(&e->closing, memory_order_relaxed) &&
          (l = nt_list_shift(&e->backlog)) != NULL) {
-    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
-    napi_task_output out;
-    t->state = NT_RUNNING;
-    e->busy++;
-    nt_mutex_unlock(&e->mu);
-
-    /* perform owns t->data from here on; no lock is held while it runs. */
-    out = t->perform((napi_task_ctx)t, t->data);
-
-    nt_mutex_lock(&e->mu);
-    if (e->torn_down) drop_after_teardown_locked(e, t, &out);
-    e->busy--;
-    t->output = out; /* replaces perform, data and drop (the union) */
-    t->state = NT_DONE;
-    if (t->queue != NULL) {
-      t->queue->running--;
-      queue_promote_locked(e, t->queue);
-    }
-    nt_list_push(&e->done, &t->link);
+    run_locked(e, NT_CONTAINER(l, struct napi_task__, link));
     r->ran++;
-    /* Leaving with the backlog empty: libuv wakes the loop for runner_done
-       right after this returns, and runner_done settles. A wake of our own
-       would be a second eventfd write per task, and the batch it starts
-       often runs before runner_done has counted this runner out: a task
-       the callback delivers then waits in the backlog for the next loop
-       iteration (runner_done's pump), since plan_locked still counts this
-       runner as live for RUNNER_GONE_NS. With one task in flight that is
-       every task (measured, pinned to one CPU: 2.00 eventfd writes and
-       1.5 epoll waits per task against raw Node-API's 1.00 and 1.08). */
+    /* Leaving with the backlog empty: libuv wakes the loop for the
+       runner's completion right after this returns, and the completion
+       settles. A wake of our own would be a second eventfd write per task,
+       and the batch it starts often runs before the completion has counted
+       this runner out: a task the callback delivers then waits in the
+       backlog for the next loop iteration (the completion's pump), since
+       plan_locked still counts this runner as live for RUNNER_GONE_NS.
+       With one task in flight that is every task (see docs/performance.md,
+       "Portability and one task in flight (December)"). */
     if (nt_list_empty(&e->backlog) ||
         atomic_load_explicit(&e->closing, memory_order_relaxed)) {
       r->settle = true;
@@ -147,59 +124,38 @@ static void runner_work(uv_work_t *req) {
       break;
     }
   }
-  /* From here this runner takes no task, though runner_done has yet to run
-     on the loop: pump must not count on it (env->left). */
+  /* From here this runner takes no task, though its completion has yet to
+     run on the loop: pump must not count on it (env->left). */
   e->left++;
   e->left_at = uv_hrtime();
   nt_mutex_unlock(&e->mu);
 }
 
-/* Loop thread. No runner is ever cancelled (uv_cancel is not in every
-   runtime): one that starts after teardown finds `closing` and takes no
-   task. */
-static void runner_done(uv_work_t *req, int status) {
+/* Loop thread, from nt_loop_runner_done. No runner is ever cancelled
+   (uv_cancel is not in every runtime): one that starts after teardown
+   finds `closing` and takes no task. */
+nt_env *nt_runner_retire(uv_work_t *req, bool *settle) {
   nt_runner *r = NT_CONTAINER(req, nt_runner, req);
   nt_env *e = r->env;
-  nt_link done, *l;
-  napi_handle_scope hs;
-  bool settle = r->settle && !e->tearing_down;
 
-  (void)status;
-  if (!settle) { /* else the batch counts it out, under the same lock */
+  *settle = r->settle && !e->tearing_down;
+  if (!*settle) { /* else the batch counts it out, under the same lock */
     nt_mutex_lock(&e->mu);
     e->left--;
     nt_mutex_unlock(&e->mu);
   }
   e->long_tasks = r->out_of_budget && r->ran <= LONG_TASKS_MAX_RAN;
   nt_list_remove(&r->link);
-  /* One record kept for the next runner: with one task in flight a
-     runner starts per task, and malloc + free were ~10% of the loop
-     thread's instructions per task. */
+  /* One record kept for the next runner: with one task in flight a runner
+     starts per task, and malloc + free were a sizeable share of the loop
+     thread's instructions per task (see docs/performance.md, "Portability
+     and one task in flight (December)"). */
   if (e->spare_runner == NULL && !e->tearing_down)
     e->spare_runner = r;
   else
     free(r);
   e->runners--;
-  if (!e->tearing_down) {
-    if (settle)
-      nt_env_batch(e, 1); /* counts it out, settles, pumps */
-    else
-      nt_runner_pump(e);
-    return;
-  }
-  /* Teardown: what this runner finished is dropped without calling JS. */
-  nt_list_init(&done);
-  nt_mutex_lock(&e->mu);
-  nt_list_splice(&done, &e->done);
-  nt_tasks_unlink_progress_locked(&done);
-  nt_mutex_unlock(&e->mu);
-  if (!nt_list_empty(&done)) {
-    bool scoped = napi_open_handle_scope(e->env, &hs) == napi_ok;
-    while ((l = nt_list_shift(&done)) != NULL)
-      nt_task_drop_all(NT_CONTAINER(l, struct napi_task__, link));
-    if (scoped) napi_close_handle_scope(e->env, hs);
-  }
-  nt_env_finish_if_idle(e);
+  return e;
 }
 
 /* What pump will do, decided under mu. */
@@ -217,15 +173,15 @@ static void plan_locked(nt_env *e, pump_plan *p) {
        l = l->next)
     p->ready++;
   /* Runners that will still take tasks: not those that left runner_work
-     (their runner_done is pending) — once they have been gone a while. A
+     (their completion is pending) — once they have been gone a while. A
      runner that left just now usually means the runners outpace a JS loop
      that is delivering tasks: starting a new runner per delivery then costs
-     a thread wake-up per task (measured: no-op tasks 2x slower); waiting
-     lets the tasks gather until the loop turns (runner_done pumps) or the
-     gap grows. A task delivered long after the last runner left (JS busy
-     elsewhere) gets a runner at once. Of the live runners, the ones not
-     inside a perform (queued in libuv, or between tasks) take ready tasks
-     soon. */
+     a thread wake-up per task (see docs/performance.md, "Starting a runner
+     per delivery"); waiting lets the tasks gather until the loop turns
+     (the completion pumps) or the gap grows. A task delivered long after
+     the last runner left (JS busy elsewhere) gets a runner at once. Of the
+     live runners, the ones not inside a perform (queued in libuv, or
+     between tasks) take ready tasks soon. */
   p->live = e->runners;
   if (e->left > 0 && uv_hrtime() - e->left_at >= RUNNER_GONE_NS)
     p->live -= e->left;
@@ -280,8 +236,8 @@ static void submit(nt_env *e, pump_plan *p) {
     r->ran = 0;
     r->out_of_budget = false;
     r->settle = false;
-    if ((err = uv_queue_work(e->loop, &r->req, runner_work, runner_done)) !=
-        0) {
+    err = uv_queue_work(e->loop, &r->req, runner_work, nt_loop_runner_done);
+    if (err != 0) {
       free(r);
       fail_ready(e, err, "uv_queue_work");
       return;

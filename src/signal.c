@@ -8,6 +8,9 @@
  * off the signal (no property points to it) and its listener is off the
  * signal too (no abort can reach it). When JS prevents either (a frozen
  * signal, a throwing removeEventListener), the record is kept instead.
+ *
+ * Also napi_task_set_signal. The listener aborts tasks through task.c.
+ * Calls task.c, errors.c.
  */
 #include "internal.h"
 
@@ -21,8 +24,9 @@ struct nt_signal {
   nt_link kept;      /* in env->kept_signals while kept without tasks */
 };
 
-napi_status nt_signal_check(napi_env env, napi_value signal, bool *ok) {
-  napi_value global, ctor, ignored;
+/* signal instanceof AbortSignal, into *ok. */
+static napi_status is_signal(napi_env env, napi_value signal, bool *ok) {
+  napi_value global, ctor;
 
   *ok = false;
   if (napi_get_global(env, &global) != napi_ok ||
@@ -31,9 +35,28 @@ napi_status nt_signal_check(napi_env env, napi_value signal, bool *ok) {
   if (napi_instanceof(env, signal, ctor, ok) != napi_ok) {
     /* A revoked Proxy throws from instanceof: not a signal. */
     *ok = false;
-    nt_take_exception(env, &ignored);
+    nt_clear_exception(env);
   }
   return napi_ok;
+}
+
+napi_status napi_task_set_signal(napi_task task, napi_value signal) {
+  nt_task_extra *x;
+  napi_env env;
+  bool ok = false;
+  napi_status s;
+
+  if (task == NULL || signal == NULL || task->delivered)
+    return napi_invalid_arg;
+  env = task->env->env;
+  s = is_signal(env, signal, &ok);
+  if (s != napi_ok) return s;
+  if (!ok) {
+    nt_throw_type_error(env, "signal", "an instance of AbortSignal", signal);
+    return napi_object_expected;
+  }
+  if ((x = nt_task_extra_make(task)) == NULL) return napi_generic_failure;
+  return nt_ref_replace(env, &x->signal_ref, signal);
 }
 
 /* The per-env symbol that keys our record on a signal. */
@@ -96,14 +119,144 @@ static bool is_frozen(napi_env env, napi_value value) {
   return frozen;
 }
 
+/* The references of a record: its signal and its listener. */
+static void drop_refs(napi_env env, nt_signal *sig) {
+  nt_ref_delete(env, &sig->signal);
+  nt_ref_delete(env, &sig->listener);
+}
+
+/* Only for a record whose listener is not on its signal: nothing refers
+   to it any more. */
+static void record_free(napi_env env, nt_signal *sig) {
+  drop_refs(env, sig);
+  free(sig);
+}
+
+/* The live record `ext` (the signal's property) holds, or NULL: none, or a
+   dead one. */
+static nt_signal *record_of(napi_env env, napi_value ext) {
+  napi_valuetype type;
+  nt_signal *sig = NULL;
+  if (napi_typeof(env, ext, &type) != napi_ok || type != napi_external ||
+      napi_get_value_external(env, ext, (void **)&sig) != napi_ok ||
+      sig->dead)
+    return NULL;
+  return sig;
+}
+
+/* An idle record kept on a frozen signal (see detach): wake it. */
+static napi_status record_wake(napi_env env, nt_signal *sig,
+                               napi_value signal) {
+  uint32_t count;
+  napi_status s;
+  if (sig->signal != NULL) return napi_ok;
+  nt_list_remove(&sig->kept);
+  if ((s = napi_create_reference(env, signal, 1, &sig->signal)) != napi_ok)
+    return s;
+  return napi_reference_ref(env, sig->listener, &count);
+}
+
+/* A new record for `signal`, with its listener and the external that will
+   hold it (*ext): everything that can fail without side effects, so that
+   once the listener is on the signal, detach can always take it off. */
+static napi_status record_new(nt_env *e, napi_value signal, napi_value *ext,
+                              napi_value *listener, nt_signal **result) {
+  napi_env env = e->env;
+  nt_signal *sig = nt_calloc(1, sizeof(*sig));
+  napi_status s;
+
+  *result = NULL;
+  if (sig == NULL) return napi_generic_failure;
+  sig->env = e;
+  nt_list_init(&sig->tasks);
+  nt_list_init(&sig->kept);
+  if ((s = napi_create_function(env, "napiTaskAbort", NAPI_AUTO_LENGTH,
+                                on_abort, sig, listener)) != napi_ok ||
+      (s = napi_create_external(env, sig, NULL, NULL, ext)) != napi_ok ||
+      (s = napi_create_reference(env, signal, 1, &sig->signal)) !=
+          napi_ok ||
+      (s = napi_create_reference(env, *listener, 1, &sig->listener)) !=
+          napi_ok) {
+    record_free(env, sig);
+    return s;
+  }
+  *result = sig;
+  return napi_ok;
+}
+
+/* addEventListener failed with `s` (and may have thrown): the record must
+   not stay findable once freed. Returns what the attach returns; the task
+   is not attached. */
+static napi_status listen_failed(nt_env *e, nt_signal *sig,
+                                 napi_value signal, napi_value k,
+                                 napi_status s) {
+  napi_env env = e->env;
+  napi_value exc = NULL;
+  bool deleted;
+
+  /* Node-API refuses to delete with an exception pending (an
+     addEventListener that threw): set it aside and throw it again. */
+  nt_take_exception(env, &exc);
+  if (!sig->stored && is_frozen(env, signal)) {
+    /* Node 24.19+ and 26.5+ make a signal's listener map at its first
+       addEventListener, which a frozen signal refuses. A frozen signal can
+       never abort either (abort() writes to it): the task runs, listening
+       to nothing. */
+    record_free(env, sig);
+    return napi_ok;
+  }
+  if (sig->stored &&
+      (napi_delete_property(env, signal, k, &deleted) != napi_ok ||
+       !deleted)) {
+    /* Frozen by addEventListener itself: the property stays, so the
+       record must too, marked dead (its listener is not on the signal);
+       later tasks on this signal listen by themselves. */
+    drop_refs(env, sig);
+    sig->dead = true;
+    nt_list_push(&e->kept_signals, &sig->kept);
+    nt_restore_exception(env, exc);
+    return s;
+  }
+  nt_restore_exception(env, exc);
+  record_free(env, sig);
+  return s;
+}
+
+/* No live record on the signal: a new one, stored on it under key `k` and
+   listening. *result stays NULL when the task is not to be attached. */
+static napi_status attach_new(nt_env *e, napi_value signal, napi_value k,
+                              napi_value ext, nt_signal **result) {
+  napi_env env = e->env;
+  napi_value listener;
+  napi_valuetype type;
+  nt_signal *sig;
+  napi_property_descriptor prop = {0};
+  bool existing = napi_typeof(env, ext, &type) == napi_ok &&
+                  type == napi_external;
+  napi_status s = record_new(e, signal, &ext, &listener, &sig);
+
+  if (s != napi_ok) return s;
+  prop.name = k;
+  prop.value = ext;
+  prop.attributes = napi_writable | napi_configurable;
+  /* A frozen (non-extensible) signal takes no property, nor does one
+     holding a dead record: then this task gets a listener of its own,
+     unshared. */
+  sig->stored = !existing &&
+                napi_define_properties(env, signal, 1, &prop) == napi_ok;
+  nt_clear_exception(env);
+  s = call_listener_method(env, signal, "addEventListener", listener);
+  if (s != napi_ok) return listen_failed(e, sig, signal, k, s);
+  *result = sig;
+  return napi_ok;
+}
+
 napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
   nt_env *e = t->env;
   napi_env env = e->env;
-  napi_value signal, aborted, k, ext, listener;
-  napi_valuetype type;
-  nt_signal *sig = NULL;
+  napi_value signal, aborted, k, ext;
+  nt_signal *sig;
   napi_status s;
-  napi_property_descriptor prop = {0};
 
   *already_aborted = false;
   if ((s = napi_get_reference_value(env, t->x->signal_ref, &signal)) !=
@@ -117,103 +270,28 @@ napi_status nt_signal_attach(napi_task t, bool *already_aborted) {
   if ((s = key(e, &k)) != napi_ok ||
       (s = napi_get_property(env, signal, k, &ext)) != napi_ok)
     return s;
-  if (napi_typeof(env, ext, &type) != napi_ok || type != napi_external ||
-      napi_get_value_external(env, ext, (void **)&sig) != napi_ok ||
-      sig->dead)
-    sig = NULL;
-  if (sig != NULL) {
-    uint32_t count;
-    if (sig->signal == NULL) {
-      /* An idle record kept on a frozen signal (see detach): wake it. */
-      nt_list_remove(&sig->kept);
-      if ((s = napi_create_reference(env, signal, 1, &sig->signal)) !=
-              napi_ok ||
-          (s = napi_reference_ref(env, sig->listener, &count)) != napi_ok)
-        return s;
-    }
-  } else {
-    napi_value exc = NULL;
-    bool deleted;
-    bool existing = napi_typeof(env, ext, &type) == napi_ok &&
-                    type == napi_external;
-    sig = nt_calloc(1, sizeof(*sig));
-    if (sig == NULL) return napi_generic_failure;
-    sig->env = e;
-    nt_list_init(&sig->tasks);
-    nt_list_init(&sig->kept);
-    /* Everything that can fail without side effects first, so that once
-       the listener is on the signal, detach can always take it off. */
-    if ((s = napi_create_function(env, "napiTaskAbort", NAPI_AUTO_LENGTH,
-                                  on_abort, sig, &listener)) != napi_ok ||
-        (s = napi_create_external(env, sig, NULL, NULL, &ext)) != napi_ok ||
-        (s = napi_create_reference(env, signal, 1, &sig->signal)) !=
-            napi_ok ||
-        (s = napi_create_reference(env, listener, 1, &sig->listener)) !=
-            napi_ok)
-      goto fail;
-    prop.name = k;
-    prop.value = ext;
-    prop.attributes = napi_writable | napi_configurable;
-    /* A frozen (non-extensible) signal takes no property, nor does one
-       holding a dead record: then this task gets a listener of its own,
-       unshared. */
-    sig->stored = !existing &&
-                  napi_define_properties(env, signal, 1, &prop) == napi_ok;
-    nt_take_exception(env, &exc);
-    exc = NULL;
-    if ((s = call_listener_method(env, signal, "addEventListener",
-                                  listener)) != napi_ok) {
-      /* Take the record off again, or the next task on this signal would
-         find sig after it is freed. Node-API refuses to delete with an
-         exception pending (an addEventListener that threw): set it aside
-         and throw it again. */
-      nt_take_exception(env, &exc);
-      if (!sig->stored && is_frozen(env, signal)) {
-        /* Node 24.19+ and 26.5+ make a signal's listener map at its first
-           addEventListener, which a frozen signal refuses. A frozen signal
-           can never abort either (abort() writes to it): the task runs,
-           listening to nothing. */
-        s = napi_ok;
-        goto fail;
-      }
-      if (sig->stored &&
-          (napi_delete_property(env, signal, k, &deleted) != napi_ok ||
-           !deleted)) {
-        /* Frozen by addEventListener itself: the property stays, so the
-           record must too, marked dead (its listener is not on the
-           signal); later tasks on this signal listen by themselves. */
-        napi_delete_reference(env, sig->signal);
-        napi_delete_reference(env, sig->listener);
-        sig->signal = sig->listener = NULL;
-        sig->dead = true;
-        nt_list_push(&e->kept_signals, &sig->kept);
-        if (exc != NULL) napi_throw(env, exc);
-        return s;
-      }
-      if (exc != NULL) napi_throw(env, exc);
-      goto fail;
-    }
-  }
+  sig = record_of(env, ext);
+  if (sig != NULL)
+    s = record_wake(env, sig, signal);
+  else
+    s = attach_new(e, signal, k, ext, &sig);
+  if (s != napi_ok || sig == NULL) return s;
   nt_list_push(&sig->tasks, &t->x->signal_link);
   t->x->signal = sig;
   return napi_ok;
-
-fail:
-  /* The listener is not on the signal: nothing refers to sig any more. */
-  if (sig->signal != NULL) napi_delete_reference(env, sig->signal);
-  if (sig->listener != NULL) napi_delete_reference(env, sig->listener);
-  free(sig);
-  return s;
 }
 
 void nt_signal_detach(napi_task t) {
-  nt_signal *sig = t->x->signal;
-  nt_env *e = sig->env;
-  napi_env env = e->env;
+  nt_signal *sig = t->x != NULL ? t->x->signal : NULL;
+  nt_env *e;
+  napi_env env;
   napi_value signal, listener, k;
   bool deleted = true, removed = true;
   uint32_t count;
 
+  if (sig == NULL) return;
+  e = sig->env;
+  env = e->env;
   nt_list_remove(&t->x->signal_link);
   t->x->signal = NULL;
   if (!nt_list_empty(&sig->tasks)) return;
@@ -230,8 +308,7 @@ void nt_signal_detach(napi_task t) {
          stays, so the record stays too, listener and all, idle until the
          next task on this signal. It no longer keeps the signal alive,
          and the listener lives only as long as the signal. */
-      napi_delete_reference(env, sig->signal);
-      sig->signal = NULL;
+      nt_ref_delete(env, &sig->signal);
       napi_reference_unref(env, sig->listener, &count);
       nt_list_push(&e->kept_signals, &sig->kept);
       return;
@@ -245,9 +322,7 @@ void nt_signal_detach(napi_task t) {
       nt_fatal_exception(env);
     }
   }
-  if (sig->signal != NULL) napi_delete_reference(env, sig->signal);
-  if (sig->listener != NULL) napi_delete_reference(env, sig->listener);
-  sig->signal = sig->listener = NULL;
+  drop_refs(env, sig);
   if (removed)
     free(sig);
   else
@@ -259,24 +334,20 @@ void nt_signal_detach(napi_task t) {
    then env->kept_signals holds them, so they are never lost. */
 void nt_signal_free_kept(nt_env *e) {
   nt_link *l;
-  while ((l = nt_list_shift(&e->kept_signals)) != NULL) {
-    nt_signal *sig = NT_CONTAINER(l, nt_signal, kept);
-    if (sig->signal != NULL) napi_delete_reference(e->env, sig->signal);
-    if (sig->listener != NULL) napi_delete_reference(e->env, sig->listener);
-    free(sig);
-  }
+  while ((l = nt_list_shift(&e->kept_signals)) != NULL)
+    record_free(e->env, NT_CONTAINER(l, nt_signal, kept));
 }
 
 napi_value nt_signal_reason(napi_task t) {
   napi_env env = t->env->env;
-  napi_value signal, reason = NULL, ignored;
+  napi_value signal, reason = NULL;
   if (t->x == NULL || t->x->signal_ref == NULL ||
       napi_get_reference_value(env, t->x->signal_ref, &signal) != napi_ok)
     return NULL;
   if (napi_get_named_property(env, signal, "reason", &reason) != napi_ok) {
     /* A throwing reason getter: the task still settles, with an
        AbortError whose cause is undefined. */
-    nt_take_exception(env, &ignored);
+    nt_clear_exception(env);
     return NULL;
   }
   return reason;

@@ -1,6 +1,9 @@
 /*
- * What perform can do while it runs (cancelled, progress, call_js), the JS
- * side of those, aborting a task, and queues.
+ * What perform can do while it runs, each with its JS-thread half: ask
+ * whether it is cancelled; report progress (napi_task_progress on the
+ * threadpool; taken off the env and delivered to on_progress in the
+ * batch); call into JS (napi_task_call_js waits on the threadpool; the
+ * batch runs fn and answers). Calls env.c, output.c, errors.c.
  */
 #include "internal.h"
 
@@ -10,44 +13,31 @@ bool napi_task_cancelled(napi_task_ctx ctx) {
   return atomic_load(&t->cancelled) || atomic_load(&t->env->closing);
 }
 
-/* JS thread: the signal fired. */
-void nt_task_abort(napi_task t) {
-  nt_env *e = t->env;
-  bool early = false;
-
-  if (t->aborted) return;
-  t->aborted = true;
-  atomic_store(&t->cancelled, true);
-  nt_mutex_lock(&e->mu);
-  switch (t->state) {
-    case NT_WAITING:
-    case NT_READY:
-      /* Not started: it never will. Settle on the next turn. */
-      nt_dequeue_locked(e, t);
-      t->state = NT_SETTLING;
-      early = true;
-      nt_env_wake(e);
-      break;
-    case NT_RUNNING:
-      /* Wake a call_js wait: it returns napi_cancelled. */
-      nt_cond_broadcast(&e->cond);
-      break;
-    default:
-      /* DONE or SETTLING: settle drops the output for the AbortError. */
-      break;
+/* mu held: queues `item` on x's pending progress, and the task on
+   env->progress. Returns the item it replaces (coalesce mode), or NULL. */
+static nt_progress_item *push_progress_locked(nt_env *e, nt_task_extra *x,
+                                              nt_progress_item *item) {
+  nt_progress_item *old = NULL;
+  if (x->progress_mode == NAPI_TASK_PROGRESS_COALESCE &&
+      x->progress_head != NULL) {
+    old = x->progress_head; /* at most one pending in this mode */
+    x->progress_head = x->progress_tail = item;
+  } else if (x->progress_tail != NULL) {
+    x->progress_tail->next = item;
+    x->progress_tail = item;
+  } else {
+    x->progress_head = x->progress_tail = item;
   }
-  nt_mutex_unlock(&e->mu);
-  if (!early) return;
-  nt_task_drop_data(t);
-  nt_list_push(&e->settle, &t->link);
-  nt_runner_pump(e); /* the queue may have promoted a waiting task */
+  if (nt_list_empty(&x->progress_link))
+    nt_list_push(&e->progress, &x->progress_link);
+  return old;
 }
 
 napi_status napi_task_progress(napi_task_ctx ctx, napi_task_output value) {
   napi_task t = (napi_task)ctx;
   nt_env *e;
   nt_task_extra *x;
-  nt_progress_item *item, *old = NULL;
+  nt_progress_item *item, *old;
 
   if (t == NULL) {
     nt_output_drop(&value);
@@ -79,21 +69,9 @@ napi_status napi_task_progress(napi_task_ctx ctx, napi_task_output value) {
     free(item);
     return napi_cancelled;
   }
-  if (x->progress_mode == NAPI_TASK_PROGRESS_COALESCE &&
-      x->progress_head != NULL) {
-    old = x->progress_head; /* at most one pending in this mode */
-    x->progress_head = x->progress_tail = item;
-  } else if (x->progress_tail != NULL) {
-    x->progress_tail->next = item;
-    x->progress_tail = item;
-  } else {
-    x->progress_head = x->progress_tail = item;
-  }
-  if (nt_list_empty(&x->progress_link))
-    nt_list_push(&e->progress, &x->progress_link);
+  old = push_progress_locked(e, x, item);
   nt_env_wake(e);
   nt_mutex_unlock(&e->mu);
-
   if (old != NULL) {
     nt_output_drop(&old->value);
     free(old);
@@ -101,8 +79,28 @@ napi_status napi_task_progress(napi_task_ctx ctx, napi_task_output value) {
   return napi_ok;
 }
 
-/* JS thread, in the batch: converts and delivers progress values. */
-void nt_deliver_progress(napi_task t, nt_progress_item *items) {
+void nt_progress_take_locked(nt_env *e, nt_link *to) {
+  nt_link *l;
+  while ((l = nt_list_shift(&e->progress)) != NULL) {
+    nt_task_extra *x = NT_CONTAINER(l, nt_task_extra, progress_link);
+    /* Hand the pending items to the JS side; a new item re-queues it. */
+    nt_list_push(to, &x->progress_js_link);
+    x->progress_js = x->progress_head;
+    x->progress_head = x->progress_tail = NULL;
+  }
+}
+
+void nt_progress_unlink_locked(nt_link *tasks) {
+  nt_link *l;
+  for (l = tasks->next; l != tasks; l = l->next) {
+    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
+    if (t->x != NULL) nt_list_remove(&t->x->progress_link);
+  }
+}
+
+/* JS thread, in the batch: converts and delivers one task's progress
+   values. */
+static void deliver_progress(napi_task t, nt_progress_item *items) {
   napi_env env = t->env->env;
   napi_value cb = NULL, recv, value, error, returned;
 
@@ -129,6 +127,16 @@ void nt_deliver_progress(napi_task t, nt_progress_item *items) {
   }
 }
 
+void nt_progress_deliver_all(nt_link *tasks) {
+  nt_link *l;
+  while ((l = nt_list_shift(tasks)) != NULL) {
+    nt_task_extra *x = NT_CONTAINER(l, nt_task_extra, progress_js_link);
+    nt_progress_item *items = x->progress_js;
+    x->progress_js = NULL;
+    deliver_progress(x->task, items);
+  }
+}
+
 /* JS thread, called through napi_make_callback so that fn runs in the
    task's async context. argv[0] is an external holding the request. */
 static napi_value call_trampoline(napi_env env, napi_callback_info info) {
@@ -147,7 +155,7 @@ static napi_value call_trampoline(napi_env env, napi_callback_info info) {
   status = c->fn(env, c->data);
   /* fn called process.exit() (or emitted 'exit'): the exit listener has
      answered this request and perform may be gone with it; touch nothing
-     of it (env.c, on_exit). */
+     of it (loop.c, nt_loop_on_exit). */
   if (e->current_call != c) return NULL;
   c->status = status;
   if (nt_take_exception(env, &exc)) {
@@ -161,7 +169,8 @@ static napi_value call_trampoline(napi_env env, napi_callback_info info) {
   return none;
 }
 
-void nt_run_call(nt_env *e, nt_call *c) {
+/* JS thread, in the batch: runs one call_js request and answers it. */
+static void run_call(nt_env *e, nt_call *c) {
   napi_env env = e->env;
   napi_value holder, fn, ext, recv, returned;
   napi_handle_scope hs;
@@ -206,6 +215,19 @@ void nt_run_call(nt_env *e, nt_call *c) {
   nt_mutex_unlock(&e->mu);
 }
 
+void nt_calls_take_locked(nt_env *e, nt_link *to) {
+  nt_link *l;
+  for (l = e->calls.next; l != &e->calls; l = l->next)
+    NT_CONTAINER(l, nt_call, link)->taken = true;
+  nt_list_splice(to, &e->calls);
+}
+
+void nt_calls_run_all(nt_env *e, nt_link *calls) {
+  nt_link *l;
+  while ((l = nt_list_shift(calls)) != NULL)
+    run_call(e, NT_CONTAINER(l, nt_call, link));
+}
+
 napi_status napi_task_call_js(napi_task_ctx ctx, napi_task_js_fn fn,
                               void *data) {
   napi_task t = (napi_task)ctx;
@@ -227,7 +249,7 @@ napi_status napi_task_call_js(napi_task_ctx ctx, napi_task_js_fn fn,
     nt_env_wake(e);
     while (!c.done) {
       /* Until the JS thread has taken the request it can be withdrawn;
-         once taken it must be waited for: fn runs, or nt_run_call sees
+         once taken it must be waited for: fn runs, or run_call sees
          the abort and answers napi_cancelled. */
       if (!c.taken && napi_task_cancelled(ctx)) {
         nt_list_remove(&c.link);
@@ -239,39 +261,4 @@ napi_status napi_task_call_js(napi_task_ctx ctx, napi_task_js_fn fn,
   }
   nt_mutex_unlock(&e->mu);
   return c.status;
-}
-
-napi_status napi_task_queue_create(napi_env env, uint32_t max_running,
-                                   napi_task_queue *result) {
-  nt_env *e;
-  napi_task_queue q;
-
-  if (result != NULL) *result = NULL;
-  if (env == NULL || result == NULL || max_running == 0)
-    return napi_invalid_arg;
-  e = nt_env_get(env);
-  if (e == NULL || (q = nt_calloc(1, sizeof(*q))) == NULL)
-    return napi_generic_failure;
-  q->env = e;
-  q->max_running = max_running;
-  q->refs = 1;
-  nt_list_init(&q->waiting);
-  nt_list_push(&e->queues, &q->env_link);
-  *result = q;
-  return napi_ok;
-}
-
-napi_status napi_task_queue_release(napi_task_queue queue) {
-  if (queue == NULL || queue->released) return napi_invalid_arg;
-  queue->released = true;
-  if (queue->env == NULL) {
-    /* Orphaned by its env's teardown (env.c): nothing else refers to it. */
-    free(queue);
-    return napi_ok;
-  }
-  if (--queue->refs == 0) {
-    nt_list_remove(&queue->env_link);
-    free(queue);
-  }
-  return napi_ok;
 }

@@ -1,0 +1,243 @@
+/*
+ * The top layer: every entry point of the loop (JS) thread that is not a
+ * public call. The batch that settles what the threadpool finished (the
+ * env's uv_async_t, and a runner's completion), the teardown that drops
+ * what never ran (the async cleanup hook), the process's 'exit' listener,
+ * and freeing the env record once nothing can touch it. Calls calls.c,
+ * deliver.c, signal.c, task.c, runner.c, queue.c, env.c.
+ */
+#include "internal.h"
+
+/* JS thread: the process is exiting ('exit' event). On the main thread
+   process.exit() runs no cleanup hook: it joins the threadpool
+   (uv_library_shutdown) and exits. A perform waiting in call_js would hang
+   that join, and every runner would go on taking tasks from the backlog.
+   So from here perform sees napi_task_cancelled, call_js answers
+   napi_cancelled, and runners take no new task. In a worker, the env's
+   teardown follows as usual. */
+napi_value nt_loop_on_exit(napi_env env, napi_callback_info info) {
+  nt_env *e = NULL;
+  napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&e);
+  if (e == NULL) return NULL;
+  nt_mutex_lock(&e->mu);
+  atomic_store(&e->closing, true);
+  /* process.exit() inside a call_js fn, on the main thread: exit() never
+     returns to fn, and it joins the thread that waits for the answer.
+     Answer it now; the JS side leaves the request alone from here on. In a
+     worker, process.exit() does return (the isolate is terminated, fn goes
+     on) and the env's teardown follows: the request is answered as usual
+     when fn returns, and must not be answered before, or fn would write to
+     a perform that has gone. */
+  if (e->current_call != NULL && e->main_thread) {
+    e->current_call->status = napi_cancelled;
+    e->current_call->done = true;
+    e->current_call = NULL;
+  }
+  nt_cond_broadcast(&e->cond);
+  nt_mutex_unlock(&e->mu);
+  return NULL;
+}
+
+/* What a batch takes from the env, under mu. */
+typedef struct batch_work {
+  nt_link done, calls, progress;
+} batch_work;
+
+/* mu held. `left` runners are counted out (env->left) in the same
+   critical section. True when tasks wait in the backlog: they may get a
+   runner once the batch has counted its runner out. (A task delivered
+   during the batch plans for itself in nt_runner_deliver, as does an
+   abort that promotes a queue's task.) */
+static bool take_work_locked(nt_env *e, unsigned left, batch_work *w) {
+  nt_list_init(&w->done);
+  nt_list_init(&w->calls);
+  nt_list_init(&w->progress);
+  e->left -= left;
+  nt_list_splice(&w->done, &e->done);
+  nt_calls_take_locked(e, &w->calls);
+  nt_progress_take_locked(e, &w->progress);
+  return !nt_list_empty(&e->backlog);
+}
+
+/* Whether a batch settles one callback task with a built-in value and
+   does nothing else: it then needs no scope of its own, since no user code
+   runs before napi_make_callback, which opens one in the task's context
+   and drains the microtasks when it closes, as raw Node-API's completion
+   does (see docs/performance.md, "The batch's work on the JS thread"). */
+static bool lone_plain_callback(batch_work *w) {
+  napi_task t;
+  if (!nt_list_empty(&w->progress) || !nt_list_empty(&w->calls) ||
+      nt_list_empty(&w->done) || w->done.next->next != &w->done)
+    return false;
+  t = NT_CONTAINER(w->done.next, struct napi_task__, link);
+  return t->delivery == NT_DELIVER_CALLBACK && !t->aborted &&
+         t->js_error == NT_NO_SLOT &&
+         t->output.kind_ != NAPI_TASK_OUT_COMPLETE_ &&
+         t->output.kind_ != NAPI_TASK_OUT_ERROR_;
+}
+
+/* The batch's callback scope, in the env's own async context (made on
+   first use); NULL when it cannot be opened. */
+static napi_callback_scope open_batch_scope(nt_env *e) {
+  napi_env env = e->env;
+  napi_value holder = NULL, name;
+  napi_callback_scope cs = NULL;
+
+  if (napi_get_reference_value(env, e->holder, &holder) != napi_ok ||
+      holder == NULL)
+    return NULL;
+  if (e->batch == NULL &&
+      napi_create_string_utf8(env, "napi_task", NAPI_AUTO_LENGTH, &name) ==
+          napi_ok)
+    napi_async_init(env, holder, name, &e->batch);
+  if (e->batch != NULL &&
+      napi_open_callback_scope(env, holder, e->batch, &cs) != napi_ok)
+    cs = NULL;
+  return cs;
+}
+
+/* Loop thread: the batch. Everything the threadpool finished since the last
+   turn is settled here inside one handle scope and one callback scope
+   (none for a lone plain callback task: lone_plain_callback), so
+   microtasks and process.nextTick run once per batch, not once per task.
+   `left` is how many runners to count out (a runner's completion that
+   settles: its runner left without waking the loop). */
+static void batch(nt_env *e, unsigned left) {
+  napi_env env = e->env;
+  batch_work w;
+  napi_handle_scope hs;
+  napi_callback_scope cs;
+  napi_value call_callback = NULL;
+  nt_link *l;
+  bool pump;
+
+  /* Without a handle scope nothing can be settled: leave the work where it
+     is for the next turn, and make sure there is one (nothing else may wake
+     the loop for it: found by fault injection, a task then never settled
+     and held the process open), or for teardown, which drops it. */
+  if (napi_open_handle_scope(env, &hs) != napi_ok) {
+    nt_mutex_lock(&e->mu);
+    e->left -= left;
+    nt_env_wake(e);
+    nt_mutex_unlock(&e->mu);
+    return;
+  }
+  nt_mutex_lock(&e->mu);
+  pump = take_work_locked(e, left, &w);
+  nt_mutex_unlock(&e->mu);
+  nt_list_splice(&w.done, &e->settle);
+  cs = lone_plain_callback(&w) ? NULL : open_batch_scope(e);
+
+  /* In the order perform did things: progress it reported before asking
+     JS is seen before the question (a perform waiting in call_js reports
+     nothing more), and all progress before the task settles. */
+  nt_progress_deliver_all(&w.progress);
+  nt_calls_run_all(e, &w.calls);
+  if (!nt_list_empty(&w.done))
+    napi_get_reference_value(env, e->call_callback, &call_callback);
+  while ((l = nt_list_shift(&w.done)) != NULL)
+    nt_task_settle(NT_CONTAINER(l, struct napi_task__, link), call_callback);
+
+  if (cs != NULL) napi_close_callback_scope(env, cs);
+  napi_close_handle_scope(env, hs);
+  if (pump) nt_runner_pump(e);
+}
+
+void nt_loop_on_async(uv_async_t *handle) {
+  batch(NT_CONTAINER(handle, nt_env, async), 0);
+}
+
+/* Loop thread: frees the record once nothing can touch it any more. */
+static void maybe_finish(nt_env *e) {
+  if (e->runners != 0 || !e->async_close_done || e->live != 0) return;
+  nt_queues_orphan(e);
+  nt_signal_free_kept(e);
+  nt_env_free(e);
+}
+
+static void on_async_closed(uv_handle_t *handle) {
+  nt_env *e = NT_CONTAINER(handle, nt_env, async);
+  e->async_close_done = true;
+  maybe_finish(e);
+}
+
+/* Loop thread, at teardown, mu not held: drops every task of `dead`, each
+   taken off its list (and its progress off env->progress) under mu by the
+   caller. perform's data or the output is dropped, JS references are
+   deleted, and no JS runs. */
+static void drop_tasks(nt_env *e, nt_link *dead) {
+  nt_link *l;
+  napi_handle_scope hs;
+  bool scoped;
+
+  if (nt_list_empty(dead)) return;
+  scoped = napi_open_handle_scope(e->env, &hs) == napi_ok;
+  while ((l = nt_list_shift(dead)) != NULL) {
+    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
+    nt_signal_detach(t);
+    nt_task_drop_all(t);
+  }
+  if (scoped) napi_close_handle_scope(e->env, hs);
+}
+
+/* Loop thread, from Node's env cleanup: drop everything that has not
+   started, let running performs finish (their outputs are then dropped),
+   and hold teardown open until the last of them is back. */
+void nt_loop_on_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
+  nt_env *e = arg;
+  nt_link dead, *l;
+
+  (void)handle;
+  e->tearing_down = true;
+  nt_list_init(&dead);
+  nt_mutex_lock(&e->mu);
+  atomic_store(&e->closing, true);
+  e->torn_down = true; /* no send after this point; runners drop */
+  /* Wake call_js waiters and runners: they see `closing`. Requests not yet
+     taken by the JS thread are answered napi_cancelled by their waiter. */
+  nt_cond_broadcast(&e->cond);
+  nt_mutex_unlock(&e->mu);
+  uv_close((uv_handle_t *)&e->async, on_async_closed);
+
+  /* Every task that is not running now is dropped at once: built and never
+     delivered, waiting, ready, done, settling. Each of them is in one of
+     these lists; running ones are in none, and come back through their
+     runner, which drops them (runner.c). */
+  nt_mutex_lock(&e->mu);
+  nt_list_splice(&dead, &e->built);
+  for (l = e->queues.next; l != &e->queues; l = l->next)
+    nt_list_splice(&dead,
+                   &NT_CONTAINER(l, struct napi_task_queue__, env_link)
+                        ->waiting);
+  nt_list_splice(&dead, &e->backlog);
+  nt_list_splice(&dead, &e->done);
+  nt_list_splice(&dead, &e->settle);
+  nt_progress_unlink_locked(&dead);
+  nt_mutex_unlock(&e->mu);
+  drop_tasks(e, &dead);
+  maybe_finish(e);
+}
+
+/* Loop thread: a runner's completion (libuv's after_work). */
+void nt_loop_runner_done(uv_work_t *req, int status) {
+  bool settle;
+  nt_env *e = nt_runner_retire(req, &settle);
+  nt_link done;
+
+  (void)status;
+  if (!e->tearing_down) {
+    if (settle)
+      batch(e, 1); /* counts it out, settles, pumps */
+    else
+      nt_runner_pump(e);
+    return;
+  }
+  /* Teardown: what this runner finished is dropped without calling JS. */
+  nt_list_init(&done);
+  nt_mutex_lock(&e->mu);
+  nt_list_splice(&done, &e->done);
+  nt_progress_unlink_locked(&done);
+  nt_mutex_unlock(&e->mu);
+  drop_tasks(e, &done);
+  maybe_finish(e);
+}

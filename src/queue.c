@@ -1,0 +1,110 @@
+/*
+ * Queues: caps on how many tasks of one lane are ready or running at once.
+ * The public API (create, release, set a task's queue), the references
+ * that keep a queue alive, and the moves between a queue's FIFO and the
+ * env's backlog, made under env->mu when a task is delivered, finishes or
+ * leaves early. Queues the addon has not released when their env goes away
+ * are orphaned here. JS thread, but the *_locked functions: env->mu held,
+ * on any thread (a runner finishes tasks of a queue). Calls env.c.
+ */
+#include "internal.h"
+
+napi_status napi_task_queue_create(napi_env env, uint32_t max_running,
+                                   napi_task_queue *result) {
+  nt_env *e;
+  napi_task_queue q;
+
+  if (result != NULL) *result = NULL;
+  if (env == NULL || result == NULL || max_running == 0)
+    return napi_invalid_arg;
+  e = nt_env_get(env);
+  if (e == NULL || (q = nt_calloc(1, sizeof(*q))) == NULL)
+    return napi_generic_failure;
+  q->env = e;
+  q->max_running = max_running;
+  q->refs = 1;
+  nt_list_init(&q->waiting);
+  nt_list_push(&e->queues, &q->env_link);
+  *result = q;
+  return napi_ok;
+}
+
+void nt_queue_unref(napi_task_queue q) {
+  if (--q->refs != 0) return;
+  nt_list_remove(&q->env_link);
+  free(q);
+}
+
+napi_status napi_task_queue_release(napi_task_queue queue) {
+  if (queue == NULL || queue->released) return napi_invalid_arg;
+  queue->released = true;
+  if (queue->env == NULL) {
+    /* Orphaned by its env's teardown (nt_queues_orphan): nothing else
+       refers to it. */
+    free(queue);
+    return napi_ok;
+  }
+  nt_queue_unref(queue);
+  return napi_ok;
+}
+
+napi_status napi_task_set_queue(napi_task task, napi_task_queue queue) {
+  if (task == NULL || queue == NULL || task->delivered ||
+      queue->env != task->env || queue->released)
+    return napi_invalid_arg;
+  /* The old queue may have been released meanwhile: this may free it. */
+  if (task->queue != NULL) nt_queue_unref(task->queue);
+  queue->refs++;
+  task->queue = queue;
+  return napi_ok;
+}
+
+/* JS thread, when the env record is freed: queues the addon has not
+   released yet outlive the env as orphans, and napi_task_queue_release
+   frees them without touching the env. */
+void nt_queues_orphan(nt_env *e) {
+  nt_link *l;
+  while ((l = nt_list_shift(&e->queues)) != NULL) {
+    napi_task_queue q = NT_CONTAINER(l, struct napi_task_queue__, env_link);
+    q->env = NULL;
+    if (q->released) free(q);
+  }
+}
+
+/* mu held. Moves queue heads into the backlog while the queue has room. */
+static void promote_locked(nt_env *e, napi_task_queue q) {
+  nt_link *l;
+  while (q->running < q->max_running &&
+         (l = nt_list_shift(&q->waiting)) != NULL) {
+    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
+    q->running++;
+    t->state = NT_READY;
+    nt_list_push(&e->backlog, &t->link);
+  }
+}
+
+void nt_enqueue_locked(nt_env *e, napi_task t) {
+  napi_task_queue q = t->queue;
+  if (q != NULL && q->running >= q->max_running) {
+    t->state = NT_WAITING;
+    nt_list_push(&q->waiting, &t->link);
+    return;
+  }
+  if (q != NULL) q->running++;
+  t->state = NT_READY;
+  nt_list_push(&e->backlog, &t->link);
+}
+
+void nt_dequeue_locked(nt_env *e, napi_task t) {
+  nt_list_remove(&t->link);
+  if (t->state == NT_READY && t->queue != NULL) {
+    t->queue->running--;
+    promote_locked(e, t->queue);
+  }
+}
+
+void nt_queue_finished_locked(nt_env *e, napi_task t) {
+  if (t->queue == NULL) return;
+  t->queue->running--;
+  promote_locked(e, t->queue);
+}
