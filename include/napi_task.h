@@ -283,8 +283,10 @@ napi_status napi_task_set_queue(napi_task task, napi_task_queue queue);
 /* Whatever a delivery returns, the handle is invalid afterwards. On
    failure the task's data has been dropped (perform never runs) and, where
    the failure is the caller's JS input, a TypeError is pending. Delivering
-   a handle again while its task is in flight returns napi_invalid_arg
-   (best effort: after the task settled the handle is freed memory). The
+   a handle again while its task is in flight returns napi_invalid_arg and
+   throws an Error with code 'ERR_NAPI_TASK_DELIVERED' (unless an exception
+   is pending already); nothing runs or is dropped twice (best effort:
+   after the task settled the handle is freed memory). The
    callback never runs, and the promise never settles, inside the delivery
    call: always on a later turn of the event loop, in the async context
    (async_hooks, AsyncLocalStorage) where the task was delivered.
@@ -307,7 +309,7 @@ napi_status napi_task_set_queue(napi_task task, napi_task_queue queue);
    Every delivery returns napi_ok, or:
    - napi_invalid_arg for a NULL task, a NULL callback or promise pointer
      (the task is consumed: dropped), or a task already delivered (see
-     above; nothing is dropped twice);
+     above: an Error with code 'ERR_NAPI_TASK_DELIVERED' is pending);
    - napi_function_expected (schedule) with a pending TypeError;
    - napi_generic_failure when out of memory;
    - the status of a Node-API call that failed, passed on; among them

@@ -90,12 +90,24 @@ static void forget_promise(napi_task t) {
   t->deferred = NULL;
 }
 
+/* A task delivered again while in flight: the caller's JS learns of it as
+   of any other misuse, unless an exception is pending already. */
+static napi_status delivered_again(napi_task t) {
+  napi_env env = t->env->env;
+  bool pending = true;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && !pending)
+    napi_throw_error(env, nt_error_code_string(NT_ERR_DELIVERED),
+                     "napi-task: this task was already delivered");
+  return napi_invalid_arg;
+}
+
 static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
                            napi_value *promise) {
   bool aborted = false;
   napi_status s;
 
-  if (t == NULL || t->delivered) return napi_invalid_arg;
+  if (t == NULL) return napi_invalid_arg;
+  if (t->delivered) return delivered_again(t);
   /* From here the handle is consumed, whatever happens. */
   t->delivered = true;
   nt_list_remove(&t->link); /* off env->built */

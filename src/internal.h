@@ -252,7 +252,8 @@ struct nt_env {
   X(ABORT, "ABORT_ERR")                                                   \
   X(NO_VALUE, "ERR_NAPI_TASK_NO_VALUE")                                   \
   X(OUT_OF_MEMORY, "ERR_NAPI_TASK_OUT_OF_MEMORY")                         \
-  X(OUTPUT, "ERR_NAPI_TASK_OUTPUT")
+  X(OUTPUT, "ERR_NAPI_TASK_OUTPUT")                                       \
+  X(DELIVERED, "ERR_NAPI_TASK_DELIVERED")
 
 typedef enum {
 #define NT_ERR_ENUM(name, str) NT_ERR_##name,

@@ -363,7 +363,7 @@ t.test('core_null_args: napi_invalid_arg, no crash, data dropped once', async t 
   t.equal(after.dropped - before.dropped, 6, 'the 3 failed builds, 2 failed deliveries, 1 discard')
 })
 
-t.test('core_delivered_twice: napi_invalid_arg, runs once', async t => {
+t.test('core_delivered_twice: napi_invalid_arg and ERR_NAPI_TASK_DELIVERED thrown, runs once', async t => {
   const before = common.counts()
   let calls = 0
   let done
@@ -374,9 +374,13 @@ t.test('core_delivered_twice: napi_invalid_arg, runs once', async t => {
   })
   t.same(s, {
     schedule: napi.invalid_arg,
+    scheduleCode: 'ERR_NAPI_TASK_DELIVERED',
     scheduleTask: napi.invalid_arg,
+    scheduleTaskCode: 'ERR_NAPI_TASK_DELIVERED',
     promise: napi.invalid_arg,
-    setName: napi.invalid_arg
+    promiseCode: 'ERR_NAPI_TASK_DELIVERED',
+    setName: napi.invalid_arg,
+    setNameCode: null
   })
   t.same(await settled, { err: null, value: 2 })
   await new Promise(resolve => setTimeout(resolve, 20))

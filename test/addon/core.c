@@ -189,8 +189,25 @@ static napi_value null_args(napi_env env, napi_callback_info info) {
   return o;
 }
 
+/* The status, and as key + "Code" the code of the exception the call left
+   pending (taken, so the next call starts clean), or null. */
+static void put_status_code(napi_env env, napi_value o, const char *key,
+                            napi_status status) {
+  char name[64];
+  bool pending = false;
+  napi_value exc = NULL, code = NULL;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+    napi_get_and_clear_last_exception(env, &exc);
+  put_int(env, o, key, status);
+  snprintf(name, sizeof(name), "%sCode", key);
+  if (exc == NULL || napi_get_named_property(env, exc, "code", &code) != napi_ok)
+    napi_get_null(env, &code);
+  napi_set_named_property(env, o, name, code);
+}
+
 /* deliverTwice(cb): delivers a task, then delivers the same handle again
-   (by each method) while it is in flight; returns the second statuses. */
+   (by each method) while it is in flight; returns the second statuses and
+   the codes of what they threw. */
 static napi_value deliver_twice(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], o, r;
@@ -199,10 +216,11 @@ static napi_value deliver_twice(napi_env env, napi_callback_info info) {
   CHECK(env, napi_task_build(env, perform_add_one, tr_new(1), tr_drop, &t));
   CHECK(env, napi_task_schedule(t, argv[0], NULL));
   CHECK(env, napi_create_object(env, &o));
-  put_int(env, o, "schedule", napi_task_schedule(t, argv[0], &r));
-  put_int(env, o, "scheduleTask", napi_task_schedule_task(t, argv[0]));
-  put_int(env, o, "promise", napi_task_promise(t, &r));
-  put_int(env, o, "setName", napi_task_set_name(t, "again"));
+  put_status_code(env, o, "schedule", napi_task_schedule(t, argv[0], &r));
+  put_status_code(env, o, "scheduleTask",
+                  napi_task_schedule_task(t, argv[0]));
+  put_status_code(env, o, "promise", napi_task_promise(t, &r));
+  put_status_code(env, o, "setName", napi_task_set_name(t, "again"));
   napi_task_discard(t); /* a no-op on a delivered task */
   return o;
 }
