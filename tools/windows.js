@@ -1,8 +1,9 @@
 'use strict'
 // node tools/windows.js
 //
-// The Windows job, run on Linux: cross-compiles napi-task, the five
-// examples and the test addon with mingw-w64 (warnings are errors), then
+// The Windows job, run on Linux: cross-compiles napi-task, every example
+// (C and C++) and the C and C++ test addons with mingw-w64 (warnings are
+// errors), then
 // loads some of them into the official Windows node.exe under Wine. No
 // MSVC can run here, so this is what proves the _WIN32 branches of the
 // library (src/platform.h: SRWLOCK, CONDITION_VARIABLE, InitOnce) compile
@@ -13,7 +14,8 @@
 // small scripts node.exe runs. /work/shared/windows-on-linux.md has the
 // hand-run recipe this automates.
 //
-// Debian packages: gcc-mingw-w64-x86-64, mingw-w64-tools, wine, wine64.
+// Debian packages: gcc-mingw-w64-x86-64, g++-mingw-w64-x86-64,
+// mingw-w64-tools, wine, wine64.
 //
 // If the cross-compile fails, or a Wine run prints anything but what it
 // must, the exit status is 1. If Wine cannot start node.exe at all (no
@@ -34,6 +36,10 @@ const runtimes = require('./runtimes')
 const root = path.resolve(__dirname, '..')
 const out = path.join(root, 'build-win')
 const CC = 'x86_64-w64-mingw32-gcc'
+// The posix-threads g++: GCC 12's win32-threads libstdc++ has no
+// std::mutex, which node-addon-api and the C++ test addon use. Linked
+// with -static, so no libstdc++ or winpthread DLL is imported (checked).
+const CXX = 'x86_64-w64-mingw32-g++-posix'
 const AR = 'x86_64-w64-mingw32-ar'
 const DLLTOOL = 'x86_64-w64-mingw32-dlltool'
 const OBJDUMP = 'x86_64-w64-mingw32-objdump'
@@ -42,6 +48,13 @@ const OBJDUMP = 'x86_64-w64-mingw32-objdump'
 // default in the headers must not let a later Node-API call slip in.
 const CFLAGS = ['-std=c11', '-Wall', '-Wextra', '-Werror', '-O2',
   '-DBUILDING_NODE_EXTENSION', '-DNAPI_VERSION=8']
+const CXXFLAGS = ['-std=c++17', '-Wall', '-Wextra', '-Werror', '-O2',
+  '-DBUILDING_NODE_EXTENSION', '-DNAPI_VERSION=8']
+// As binding.gyp builds them: node-gyp's default (no C++ exceptions), or
+// exceptions on with node-addon-api's NAPI_CPP_EXCEPTIONS.
+const NO_EXCEPTIONS = ['-fno-exceptions', '-fno-rtti']
+const NAA_EXCEPTIONS = ['-DNAPI_CPP_EXCEPTIONS']
+const NAA_NO_EXCEPTIONS = ['-fno-exceptions', '-DNAPI_DISABLE_CPP_EXCEPTIONS']
 
 const log = msg => console.error(`windows: ${msg}`)
 const die = msg => {
@@ -91,6 +104,7 @@ function findWine () {
 function checkTools () {
   const need = [
     [CC, 'gcc-mingw-w64-x86-64'],
+    [CXX, 'g++-mingw-w64-x86-64'],
     [AR, 'binutils-mingw-w64-x86-64 (comes with gcc-mingw-w64-x86-64)'],
     [DLLTOOL, 'binutils-mingw-w64-x86-64 (comes with gcc-mingw-w64-x86-64)'],
     // dlltool runs the assembler by this name; without it, it says only
@@ -104,7 +118,7 @@ function checkTools () {
   if (!onPath('wineserver')) missing.push(['wineserver', 'wine wine64'])
   if (missing.length > 0) {
     for (const [tool, pkg] of missing) log(`missing ${tool}: Debian package ${pkg}`)
-    const pkgs = 'gcc-mingw-w64-x86-64 mingw-w64-tools wine wine64'
+    const pkgs = 'gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 mingw-w64-tools wine wine64'
     die(`install the cross toolchain and Wine first: apt-get install ${pkgs}`)
   }
 }
@@ -158,21 +172,35 @@ function nodeHeaders () {
   return dir
 }
 
-const cFiles = dir => fs.readdirSync(path.join(root, dir)).filter(f => f.endsWith('.c')).sort()
+const filesOf = (dir, ext) => fs.readdirSync(path.join(root, dir)).filter(f => f.endsWith(ext)).sort()
   .map(f => path.join(root, dir, f))
+const cFiles = dir => filesOf(dir, '.c')
+const naaInclude = () => require(require.resolve('node-addon-api', { paths: [root] })).include_dir
 
 // What to build: the library's sources and every addon, from the
 // directories themselves (as tools/glob.js does for binding.gyp), so a new
 // example or test file needs no edit here.
+// C++ addons (an example with a .cc, the C++ test addon in both of
+// binding.gyp's builds) get `cxx`: their flags, and g++ for the link.
 function targets () {
-  const examples = fs.readdirSync(path.join(root, 'examples'), { withFileTypes: true })
-    .filter(d => d.isDirectory() && fs.existsSync(path.join(root, 'examples', d.name, `${d.name}.c`)))
-    .map(d => d.name).sort()
+  const dirs = fs.readdirSync(path.join(root, 'examples'), { withFileTypes: true })
+    .filter(d => d.isDirectory()).map(d => d.name).sort()
+  const example = name => path.join(root, 'examples', name, name)
+  const naa = ['-I', naaInclude()]
+  const cppTest = [...filesOf('test/addon_cpp', '.cc'), path.join(root, 'test', 'addon', 'helpers.c')]
   return {
     library: cFiles('src'),
     addons: [
-      ...examples.map(name => ({ name, sources: [path.join(root, 'examples', name, `${name}.c`)] })),
-      { name: 'test_addon', sources: cFiles('test/addon') }
+      ...dirs.filter(n => fs.existsSync(example(n) + '.c'))
+        .map(name => ({ name, sources: [example(name) + '.c'] })),
+      ...dirs.filter(n => fs.existsSync(example(n) + '.cc')).map(name => ({
+        name,
+        sources: [example(name) + '.cc'],
+        cxx: name === 'cpp_naa' ? [...naa, ...NAA_EXCEPTIONS] : NO_EXCEPTIONS
+      })),
+      { name: 'test_addon', sources: cFiles('test/addon') },
+      { name: 'test_addon_cpp', sources: cppTest, cxx: [...naa, ...NAA_EXCEPTIONS] },
+      { name: 'test_addon_cpp_noexcept', sources: cppTest, cxx: [...naa, ...NAA_NO_EXCEPTIONS] }
     ]
   }
 }
@@ -187,7 +215,7 @@ async function compileAll (jobs) {
     for (let job; (job = queue.shift());) {
       fs.mkdirSync(path.dirname(job.obj), { recursive: true })
       try {
-        const { stderr } = await exec(CC, [...job.flags, '-c', job.src, '-o', job.obj],
+        const { stderr } = await exec(job.compiler || CC, [...job.flags, '-c', job.src, '-o', job.obj],
           { cwd: root, maxBuffer: 16 << 20 })
         // -Werror makes any warning a failure; anything printed on success
         // is a note, still worth failing on so it is seen.
@@ -223,14 +251,18 @@ function checkImports (file) {
 async function compile () {
   const inc = ['-I', path.join(root, 'include'), '-I', nodeHeaders()]
   const { library, addons } = targets()
-  const obj = (group, src) => path.join(out, 'obj', group, path.basename(src, '.c') + '.o')
+  const obj = (group, src) => path.join(out, 'obj', group, path.basename(src).replace(/\.(c|cc)$/, '') + '.o')
   const jobs = [
     ...library.map(src => ({ src, obj: obj('napi_task', src), flags: [...CFLAGS, ...inc] })),
-    ...addons.flatMap(a => a.sources.map(src => ({
-      src,
-      obj: obj(a.name, src),
-      flags: [...CFLAGS, ...inc, `-DNODE_GYP_MODULE_NAME=${a.name}`]
-    })))
+    ...addons.flatMap(a => a.sources.map(src => {
+      const cc = src.endsWith('.cc')
+      return {
+        src,
+        obj: obj(a.name, src),
+        compiler: cc ? CXX : CC,
+        flags: [...(cc ? [...CXXFLAGS, ...a.cxx] : CFLAGS), ...inc, `-DNODE_GYP_MODULE_NAME=${a.name}`]
+      }
+    }))
   ]
   // Stale objects from a file since removed must not end up in a link.
   fs.rmSync(path.join(out, 'obj'), { recursive: true, force: true })
@@ -251,7 +283,8 @@ async function compile () {
     const file = path.join(out, `${a.name}.node`)
     // -static-libgcc: no libgcc_s DLL next to the addon. --no-undefined:
     // a symbol node.exe does not export fails here, not at load time.
-    const r = spawnSync(CC, ['-shared', '-static-libgcc', '-Wl,--no-undefined', '-o', file,
+    const r = spawnSync(a.cxx ? CXX : CC, ['-shared', ...(a.cxx ? ['-static'] : []), '-static-libgcc',
+      '-Wl,--no-undefined', '-o', file,
       ...a.sources.map(src => obj(a.name, src)), archive, `-L${out}`, '-lnode'],
     { encoding: 'utf8' })
     if (r.status !== 0 || r.stderr.trim()) {
@@ -364,15 +397,25 @@ function wineNode (wine, nodeExe, args, label, timeoutMs = 120000, env = {}) {
 // examples/add_one/index.js itself, with its loader (its own build, or
 // the repository's) pointed at the cross-built addon: the example as users
 // read it, not a copy that could drift from it.
-function addOneScript () {
-  const file = path.join(root, 'examples', 'add_one', 'index.js')
+function exampleScript (name) {
+  const file = path.join(root, 'examples', name, 'index.js')
   const from = "fs.existsSync(path.join(__dirname, 'build'))\n" +
-    "  ? require('./build/Release/add_one.node')\n" +
-    "  : require('../../build/Release/add_one.node')"
+    `  ? require('./build/Release/${name}.node')\n` +
+    `  : require('../../build/Release/${name}.node')`
   const src = fs.readFileSync(file, 'utf8')
   if (!src.includes(from)) die(`${rel(file)} no longer loads the addon with ${from}: update tools/windows.js`)
-  return '// Written by tools/windows.js from examples/add_one/index.js.\n' +
-    src.replace(from, "require('./add_one.node')")
+  return `// Written by tools/windows.js from examples/${name}/index.js.\n` +
+    src.replace(from, `require('./${name}.node')`)
+}
+
+// The C++ examples must print under Wine exactly what they print on
+// Linux, with the repository's own build (npm run build makes it).
+function linuxOutput (name) {
+  const r = spawnSync(process.execPath, [path.join(root, 'examples', name)], { encoding: 'utf8' })
+  if (r.status !== 0 || r.stderr) {
+    die(`node examples/${name} on Linux: exit ${r.status}${r.stderr ? '\n' + r.stderr : ''} (run npm run build first)`)
+  }
+  return r.stdout
 }
 const ADD_ONE_OUT = 'callback: 41 + 1 = 42\npromise: 1.5 + 1 = 2.5\n'
 
@@ -558,11 +601,15 @@ async function main () {
     return
   }
 
-  fs.writeFileSync(path.join(out, 'add_one.js'), addOneScript())
+  for (const name of ['add_one', 'cpp_plain', 'cpp_naa']) {
+    fs.writeFileSync(path.join(out, `${name}.js`), exampleScript(name))
+  }
   fs.writeFileSync(path.join(out, 'hash_file.js'), HASH_JS)
   const runs = [
     ['add_one', 'add_one.js', ADD_ONE_OUT],
-    ['hash_file', 'hash_file.js', hashData()]
+    ['hash_file', 'hash_file.js', hashData()],
+    ['cpp_plain', 'cpp_plain.js', linuxOutput('cpp_plain')],
+    ['cpp_naa', 'cpp_naa.js', linuxOutput('cpp_naa')]
   ]
   const failures = []
   for (const [label, script, expected] of runs) {
