@@ -10,7 +10,7 @@ const { Worker } = require('worker_threads')
 
 const addonPath = process.env.NAPI_TASK_TEST_ADDON ||
   path.join(__dirname, '..', 'build', 'Release', 'test_addon.node')
-const { common } = require(addonPath)
+const { common, worker } = require(addonPath)
 
 const POOL = Number(process.env.UV_THREADPOOL_SIZE || 4)
 
@@ -73,10 +73,17 @@ t.test('worker_terminate: no crash, balanced, waits only for running tasks', asy
   await new Promise(resolve => w.once('message', resolve))
   t.equal(common.gateWaiting(0), POOL, 'the pool is full of running tasks')
   const exited = new Promise(resolve => w.once('exit', resolve))
+  const seen = worker.cancelSeen()
   const terminated = w.terminate()
-  // Teardown waits for the running ones only: let them finish. Had the
-  // backlog run too, it would consume more permits than POOL.
-  setTimeout(() => common.gateOpen(0, 10000), 50)
+  // Teardown waits for the running ones only: let them finish, once each
+  // has seen its task cancelled (teardown has begun: no runner takes a
+  // backlog task any more). Had the backlog run too, it would consume more
+  // permits than POOL. No delay is guessed: a busy machine may take long
+  // to start the worker's teardown.
+  const open = () => worker.cancelSeen() - seen >= POOL
+    ? common.gateOpen(0, 10000)
+    : setTimeout(open, 1)
+  open()
   await terminated
   await exited
   await afterTeardown(ledgerBalanced)

@@ -80,7 +80,8 @@ gate *gate_get(int id) {
   return &gates[id];
 }
 
-void gate_wait_or_cancel(gate *g, napi_task_ctx ctx) {
+bool gate_wait_or_cancel(gate *g, napi_task_ctx ctx) {
+  bool passed;
   nt_mutex_lock(&g->mu);
   g->waiting++;
   nt_cond_broadcast(&g->cond);
@@ -94,13 +95,15 @@ void gate_wait_or_cancel(gate *g, napi_task_ctx ctx) {
     nt_sleep_ms(1);
     nt_mutex_lock(&g->mu);
   }
-  if (g->permits > 0) g->permits--;
+  passed = g->permits > 0;
+  if (passed) g->permits--;
   g->waiting--;
   nt_cond_broadcast(&g->cond);
   nt_mutex_unlock(&g->mu);
+  return passed;
 }
 
-void gate_wait(gate *g) { gate_wait_or_cancel(g, NULL); }
+void gate_wait(gate *g) { (void)gate_wait_or_cancel(g, NULL); }
 
 void gate_open(gate *g, int count) {
   nt_mutex_lock(&g->mu);

@@ -36,7 +36,7 @@ gate *gate_get(int id); /* ids 0..GATE_COUNT-1, else abort() */
 void gate_wait(gate *g);
 /* As gate_wait, or until ctx's task is cancelled (an abort, or the env
    going away: so a perform left blocked never holds a teardown open). */
-void gate_wait_or_cancel(gate *g, napi_task_ctx ctx);
+bool gate_wait_or_cancel(gate *g, napi_task_ctx ctx); /* true: passed */
 void gate_open(gate *g, int count);
 int gate_waiting(gate *g);
 /* JS thread: a gate id argument, or -1 with a pending RangeError. */

@@ -3,13 +3,24 @@
    go, and sleepers that can log that they ran. */
 #include "common.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
+
+/* How many gated performs saw their task cancelled while they waited (the
+   env going away): a test opens the gate only once teardown has begun,
+   instead of after a guessed delay. */
+static atomic_int cancel_seen;
 
 static napi_task_output perform_gate(napi_task_ctx ctx, void *data) {
   tracked *tr = data;
   double v = tr->value;
-  (void)ctx;
-  gate_wait(gate_get((int)tr->arg));
+  gate *g = gate_get((int)tr->arg);
+  /* Cancelled while waiting: count it, then keep waiting for the gate, so
+     teardown still waits for this running perform. */
+  if (!gate_wait_or_cancel(g, ctx)) {
+    atomic_fetch_add(&cancel_seen, 1);
+    gate_wait(g);
+  }
   tr_consume(tr);
   return napi_task_ok_double(v);
 }
@@ -25,6 +36,12 @@ static napi_value gated(napi_env env, napi_callback_info info) {
   tr->arg = (int64_t)arg_double(env, argv[0]);
   CHECK(env, napi_task_build(env, perform_gate, tr, tr_drop, &t));
   return deliver(env, t, argc > 2 ? argv[2] : NULL);
+}
+
+/* cancelSeen(): cancel_seen, above. */
+static napi_value js_cancel_seen(napi_env env, napi_callback_info info) {
+  (void)info;
+  return js_int(env, atomic_load(&cancel_seen));
 }
 
 /* Where sleepers log that they ran (a file survives process.exit()). */
@@ -82,6 +99,7 @@ napi_value init_worker(napi_env env) {
   napi_value o;
   CHECK(env, napi_create_object(env, &o));
   set_fn(env, o, "gated", gated);
+  set_fn(env, o, "cancelSeen", js_cancel_seen);
   set_fn(env, o, "sleeper", sleeper);
   set_fn(env, o, "runLog", set_run_log);
   return o;
