@@ -70,8 +70,10 @@ static bool lone_plain_callback(batch_work *w) {
       nt_list_empty(&w->done) || w->done.next->next != &w->done)
     return false;
   t = NT_CONTAINER(w->done.next, struct napi_task__, link);
+  /* A signal's listener is removed (JS) when the task settles: keep that
+     inside the batch's scope too. */
   return t->delivery == NT_DELIVER_CALLBACK && !t->aborted &&
-         t->js_error == NT_NO_SLOT &&
+         t->js_error == NT_NO_SLOT && (t->x == NULL || t->x->signal == NULL) &&
          t->output.kind_ != NAPI_TASK_OUT_COMPLETE_ &&
          t->output.kind_ != NAPI_TASK_OUT_ERROR_;
 }
