@@ -16,7 +16,22 @@ if (!args.some(a => a.startsWith('-j') || a.startsWith('--jobs'))) {
   args.push('--jobs=max')
 }
 const gyp = require.resolve('node-gyp/bin/node-gyp.js')
-const run = a => spawnSync(process.execPath, [gyp, ...a], { stdio: 'inherit' })
+// Our own build is warning-free (gcc, clang and MSVC all print
+// "<file>...: warning"): a compiler warning fails it. Users' builds, which
+// go through napi_task.gyp without this script, are not affected.
+const WARNING = /: warning[: ]/
+const run = a => {
+  const r = spawnSync(process.execPath, [gyp, ...a],
+    { stdio: ['inherit', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 })
+  process.stdout.write(r.stdout || '')
+  process.stderr.write(r.stderr || '')
+  const warned = `${r.stdout}\n${r.stderr}`.split('\n').filter(l => WARNING.test(l))
+  if (r.status === 0 && warned.length > 0) {
+    process.stderr.write(`gyp.js: the build printed ${warned.length} compiler warning(s); it must be warning-free\n`)
+    return { status: 1 }
+  }
+  return r
+}
 // `build` in a tree never configured (a fresh clone: npm test's pretest)
 // configures first.
 if (args[0] === 'build' && !fs.existsSync(path.resolve('build', 'config.gypi'))) {

@@ -1,11 +1,11 @@
 /* Plain Node-API helpers and gates shared by the C and C++ test addons
    (helpers.h). */
+#include "../../src/platform.h" /* first: it sets the feature macros */
+
 #include "helpers.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
-
-#include "../../src/platform.h"
 
 napi_value js_undefined(napi_env env) {
   napi_value v;
