@@ -88,8 +88,11 @@ Napi::Value Output(const Napi::CallbackInfo &info) {
     return go([in = tracked(1)](napi_task::ctx ctx) mutable {
       for (int i = 1; i <= 3; i++)
         ctx.progress([t = tracked(i)](Napi::Env env) mutable {
-          return Napi::String::New(env,
-                                   "p" + decimal(static_cast<long>(t.use())));
+          // Appended, not "p" + decimal(...): GCC 12 at -O3 (Node 24's
+          // flags) warns falsely on that (-Wrestrict, GCC bug 105329).
+          std::string text("p");
+          text += decimal(static_cast<long>(t.use()));
+          return Napi::String::New(env, text);
         });
       return in.use();
     });
