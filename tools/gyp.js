@@ -19,13 +19,15 @@ const gyp = require.resolve('node-gyp/bin/node-gyp.js')
 // Our own build is warning-free (gcc, clang and MSVC all print
 // "<file>...: warning"): a compiler warning fails it. Users' builds, which
 // go through napi_task.gyp without this script, are not affected.
+// make's own warnings (a jobserver note) are not the compiler's.
 const WARNING = /: warning[: ]/
+const MAKE = /^\s*g?make(\[\d+\])?: /
 const run = a => {
   const r = spawnSync(process.execPath, [gyp, ...a],
     { stdio: ['inherit', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 })
   process.stdout.write(r.stdout || '')
   process.stderr.write(r.stderr || '')
-  const warned = `${r.stdout}\n${r.stderr}`.split('\n').filter(l => WARNING.test(l))
+  const warned = `${r.stdout}\n${r.stderr}`.split('\n').filter(l => WARNING.test(l) && !MAKE.test(l))
   if (r.status === 0 && warned.length > 0) {
     process.stderr.write(`gyp.js: the build printed ${warned.length} compiler warning(s); it must be warning-free\n`)
     return { status: 1 }
