@@ -678,7 +678,7 @@ for (const cxx of ['g++', 'clang++']) {
 // variable, a static local of an inline function). The header must add
 // none, or every addon using it would stay mapped after the last worker
 // that loaded it exits (unlike a C addon). The test addons must have none
-// at all: a process whose workers loaded them (test/in-worker.test.js)
+// at all: a process whose workers loaded them (test/in-worker-<k>.test.js)
 // would otherwise still have one mapped at exit, and LeakSanitizer would
 // then check it (tools/lsan-scope.c) while the C test addon, unloaded,
 // can no longer be symbolized for its suppression. (The examples may have

@@ -1,0 +1,3 @@
+'use strict'
+// Shard 3 of the suite run inside worker threads (test/fixtures/in-worker.js).
+require('./fixtures/in-worker').runShard(3)
