@@ -552,18 +552,11 @@ function wineNodeExe (wine, nodeExe, version) {
 const TEST_FILES = ['core', 'signal', 'progress', 'queue', 'calljs', 'control',
   'worker', 'fairness', 'torture']
 
-// V8's --single-threaded: no V8 background threads. Without it, node.exe
-// 26.10 aborts now and then (2 of 99 runs of torture.test.js here, and one
-// CI run) with "Assertion failed: !(handle->flags & UV_HANDLE_CLOSING),
-// file src\win\async.c" while workers end. tools/windows-diag.c showed
-// the sender: in both crashes no addon's send (every one goes through the
-// checked export) was on a closing handle, and the stack caught was a V8
-// platform worker thread posting through Node's platform, an inlined
-// uv_async_send inside node.exe, to a handle Node had closed. That is
-// Node's bug (nodejs/node#56645, nodejs/node#61999): this job cannot fix it
-// and it says nothing about napi-task. docs/setup.md tells users. With the
-// flag, 99 runs of torture.test.js passed under load. napi-task's threads
-// are libuv's, which the flag leaves alone.
+// V8's --single-threaded: no V8 background threads, so none can hit Node's
+// own race (nodejs/node#56645): a V8 platform thread sending on a handle
+// Node closed as a worker ended, which aborted node.exe 26.10 in 2 of 99
+// torture runs here (docs/reliability.md, "Under load", has the evidence
+// from tools/windows-diag.c). napi-task's threads are libuv's, untouched.
 const TEST_NODE_FLAGS = ['--single-threaded']
 
 function runTestFiles (wine, exe, failures) {
