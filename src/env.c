@@ -35,6 +35,20 @@ static unsigned pool_size(void) {
   return (unsigned)n;
 }
 
+/* NAPI_TASK_LINGER_US: how long a runner that empties the backlog waits
+   for the next task (runner.c, "Lingering"), in microseconds, 0 (off) to
+   NT_LINGER_MAX_US; unset, empty or not a number: NT_LINGER_DEFAULT_US. */
+static uint64_t linger_ns(void) {
+  const char *v = getenv("NAPI_TASK_LINGER_US");
+  char *end;
+  long n;
+  if (v == NULL || *v == '\0') return NT_LINGER_DEFAULT_US * 1000u;
+  n = strtol(v, &end, 10);
+  if (*end != '\0' || n < 0) return NT_LINGER_DEFAULT_US * 1000u;
+  if (n > (long)NT_LINGER_MAX_US) n = (long)NT_LINGER_MAX_US;
+  return (uint64_t)n * 1000u;
+}
+
 /* process.on('exit', nt_loop_on_exit), once per env record. */
 static napi_status listen_exit(nt_env *e) {
   napi_env env = e->env;
@@ -154,7 +168,9 @@ static nt_env *env_create(napi_env env) {
   if (e == NULL) return NULL;
   e->env = env;
   e->max_runners = pool_size();
+  e->linger_ns = linger_ns();
   atomic_init(&e->closing, false);
+  atomic_init(&e->backlog_gen, 0u);
   init_lists(e);
   if (napi_get_uv_event_loop(env, &e->loop) != napi_ok) goto fail;
   if (make_js(e) != napi_ok) goto fail_ref;

@@ -186,17 +186,28 @@ typedef struct nt_call {
   bool taken, done;        /* protected by env->mu */
 } nt_call;
 
+/* NAPI_TASK_LINGER_US (env.c reads it, runner.c lingers): default and
+   most, in microseconds. */
+#define NT_LINGER_DEFAULT_US 50u
+#define NT_LINGER_MAX_US 1000u
+
 struct nt_env {
   /* Set once at creation. */
   napi_env env;
   uv_loop_t *loop;
   unsigned max_runners;    /* libuv threadpool size */
+  uint64_t linger_ns;      /* how long a runner that empties the backlog
+                              waits for the next task (runner.c), from
+                              NAPI_TASK_LINGER_US */
   bool main_thread;        /* the process's main thread, not a worker */
   bool no_handles_at_teardown; /* Deno: a teardown hook must not make a
                               handle (it has no HandleScope there) */
 
   /* Any thread: true from teardown on; perform polls it. */
   atomic_bool closing;
+  /* Any thread: bumped (mu held) whenever a task enters the backlog, so a
+     lingering runner can watch for one without the lock (runner.c). */
+  atomic_uint backlog_gen;
 
   /* Protected by mu. */
   nt_mutex mu;
@@ -209,7 +220,12 @@ struct nt_env {
   unsigned busy;           /* runners inside a perform */
   unsigned left;           /* runners past runner_work, their completion
                               pending */
+  bool lingering;          /* a runner lingers (runner.c) */
+  unsigned linger_misses;  /* lingers in a row that caught no task */
+  unsigned linger_skip;    /* chances to linger still to skip */
   uint64_t left_at;        /* uv_hrtime() when the last of them left */
+  unsigned left_idle;      /* runners past runner_work after a linger that
+                              caught nothing, their completion pending */
   bool torn_down;          /* teardown has begun: no uv_async_send after
                               this, and runners drop what they finish */
 

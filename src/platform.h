@@ -40,6 +40,7 @@
 #else
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <time.h>
 #endif
 
@@ -58,6 +59,22 @@
 #define NT_HIDDEN __attribute__((visibility("hidden")))
 #else
 #define NT_HIDDEN
+#endif
+
+/* A spin-wait hint to the CPU (x86 PAUSE, Arm YIELD). */
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <intrin.h>
+#if defined(_M_X64) || defined(_M_IX86)
+#define nt_cpu_relax() _mm_pause()
+#else
+#define nt_cpu_relax() __yield()
+#endif
+#elif defined(__x86_64__) || defined(__i386__)
+#define nt_cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__) || defined(__arm__)
+#define nt_cpu_relax() __asm__ __volatile__("yield")
+#else
+#define nt_cpu_relax() ((void)0)
 #endif
 
 #ifdef _WIN32
@@ -104,6 +121,7 @@ static inline void nt_once(nt_once_t *once, void (*fn)(void)) {
 }
 
 static inline void nt_sleep_ms(unsigned ms) { Sleep(ms); }
+static inline void nt_yield(void) { SwitchToThread(); }
 
 #else  /* POSIX */
 
@@ -156,6 +174,8 @@ static inline void nt_cond_wait(nt_cond *c, nt_mutex *m) {
 static inline void nt_once(nt_once_t *once, void (*fn)(void)) {
   if (pthread_once(once, fn) != 0) abort();
 }
+
+static inline void nt_yield(void) { sched_yield(); }
 
 static inline void nt_sleep_ms(unsigned ms) {
   struct timespec ts;

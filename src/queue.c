@@ -80,6 +80,7 @@ static void promote_locked(nt_env *e, napi_task_queue q) {
     q->running++;
     t->state = NT_READY;
     nt_list_push(&e->backlog, &t->link);
+    atomic_fetch_add_explicit(&e->backlog_gen, 1, memory_order_relaxed);
   }
 }
 
@@ -93,6 +94,7 @@ void nt_enqueue_locked(nt_env *e, napi_task t) {
   if (q != NULL) q->running++;
   t->state = NT_READY;
   nt_list_push(&e->backlog, &t->link);
+  atomic_fetch_add_explicit(&e->backlog_gen, 1, memory_order_relaxed);
 }
 
 void nt_dequeue_locked(nt_env *e, napi_task t) {

@@ -40,6 +40,7 @@ typedef struct nt_runner {
   bool out_of_budget; /* it stopped with work left, not on an empty backlog */
   bool settle;        /* it left without waking the loop: its completion
                          settles */
+  bool idle;          /* it left after a linger that caught no task */
 } nt_runner;
 
 /* A runner that spent its whole budget on this few tasks means tasks are
@@ -92,6 +93,75 @@ static void run_locked(nt_env *e, napi_task t) {
   nt_list_push(&e->done, &t->link);
 }
 
+/* Lingering: a runner that empties the backlog, when nothing else of the
+   env is running or waiting to be settled, does not leave at once. It hands
+   what it finished to the loop (nt_env_wake) and then watches the backlog,
+   without the lock, for up to env->linger_ns (NAPI_TASK_LINGER_US, 50
+   microseconds unless set). With one task in flight, a JS loop that awaits each task,
+   the next task comes from the callback of the last a few microseconds
+   later: the lingering runner takes it at once, and the round trip pays
+   one thread wake-up (the loop's) instead of two (the loop's, then a pool
+   thread's). The first LINGER_SPINS turns are CPU pause hints, a few
+   microseconds; after that each turn yields the CPU, so that on one CPU,
+   or under load, the JS thread runs instead of the lingering runner.
+
+   What it costs: while it lingers, a threadpool thread and a CPU, for at
+   most linger_ns (within the runner's budget), one runner per env at a
+   time. A linger that catches nothing counts the runner out at once
+   (env->left_idle), so the next task gets a runner as if nobody had
+   lingered; and after each miss the env lets twice as many chances to
+   linger go by (at most 2^LINGER_MAX_BACKOFF - 1), so tasks further apart
+   than linger_ns pay for about one linger in 64. See docs/performance.md,
+   "Lingering runners". */
+#define LINGER_SPINS 256u
+#define LINGER_MAX_BACKOFF 6u
+
+/* Threadpool, mu held, the backlog empty: whether this runner lingers
+   (then it is the env's one lingering runner until linger_locked returns). */
+static bool linger_begin_locked(nt_env *e, uint64_t start) {
+  if (e->linger_ns == 0 || e->lingering || e->busy != 0 ||
+      e->done.next->next != &e->done ||
+      uv_hrtime() - start >= RUNNER_BUDGET_NS)
+    return false;
+  if (e->linger_skip > 0) {
+    e->linger_skip--;
+    return false;
+  }
+  e->lingering = true;
+  return true;
+}
+
+/* Threadpool, mu held; mu is released meanwhile. True when the backlog has
+   a task again; false when the linger timed out (or the env is closing). */
+static bool linger_locked(nt_env *e, uint64_t start) {
+  unsigned gen = atomic_load_explicit(&e->backlog_gen, memory_order_relaxed);
+  uint64_t now = uv_hrtime();
+  uint64_t until = now + e->linger_ns;
+  unsigned i;
+
+  if (start + RUNNER_BUDGET_NS < until) until = start + RUNNER_BUDGET_NS;
+  nt_mutex_unlock(&e->mu);
+  for (i = 0; now < until; i++) {
+    if (i < LINGER_SPINS)
+      nt_cpu_relax();
+    else
+      nt_yield();
+    if (atomic_load_explicit(&e->backlog_gen, memory_order_relaxed) != gen ||
+        atomic_load_explicit(&e->closing, memory_order_relaxed))
+      break;
+    if (i >= LINGER_SPINS || (i & 31) == 31) now = uv_hrtime();
+  }
+  nt_mutex_lock(&e->mu);
+  e->lingering = false;
+  if (nt_list_empty(&e->backlog)) {
+    if (e->linger_misses < LINGER_MAX_BACKOFF) e->linger_misses++;
+    e->linger_skip = (1u << e->linger_misses) - 1;
+    return false;
+  }
+  e->linger_misses = 0;
+  return true;
+}
+
 /* Threadpool. */
 static void runner_work(uv_work_t *req) {
   nt_runner *r = NT_CONTAINER(req, nt_runner, req);
@@ -104,30 +174,42 @@ static void runner_work(uv_work_t *req) {
          (l = nt_list_shift(&e->backlog)) != NULL) {
     run_locked(e, NT_CONTAINER(l, struct napi_task__, link));
     r->ran++;
-    /* Leaving with the backlog empty: libuv wakes the loop for the
-       runner's completion right after this returns, and the completion
-       settles. A wake of our own would be a second eventfd write per task,
-       and the batch it starts often runs before the completion has counted
-       this runner out: a task the callback delivers then waits in the
-       backlog for the next loop iteration (the completion's pump), since
-       plan_locked still counts this runner as live for RUNNER_GONE_NS.
-       With one task in flight that is every task (see docs/performance.md,
-       "Portability and one task in flight (December)"). */
-    if (nt_list_empty(&e->backlog) ||
-        atomic_load_explicit(&e->closing, memory_order_relaxed)) {
+    /* Leaving with the backlog empty, without lingering: libuv wakes the
+       loop for the runner's completion right after this returns, and the
+       completion settles. A wake of our own would be a second eventfd
+       write per task, and the batch it starts often runs before the
+       completion has counted this runner out: a task the callback
+       delivers then waits in the backlog for the next loop iteration (the
+       completion's pump), since plan_locked still counts this runner as
+       live for RUNNER_GONE_NS (see docs/performance.md, "Portability and
+       one task in flight (December)"). A lingering runner wakes the loop
+       itself, and is still there to take that task. */
+    if (atomic_load_explicit(&e->closing, memory_order_relaxed) ||
+        (nt_list_empty(&e->backlog) && !linger_begin_locked(e, start))) {
       r->settle = true;
       break;
     }
     nt_env_wake(e);
+    if (nt_list_empty(&e->backlog)) {
+      if (linger_locked(e, start)) continue;
+      r->idle = true;
+      break;
+    }
     if (uv_hrtime() - start >= RUNNER_BUDGET_NS) {
       r->out_of_budget = true;
       break;
     }
   }
   /* From here this runner takes no task, though its completion has yet to
-     run on the loop: pump must not count on it (env->left). */
-  e->left++;
-  e->left_at = uv_hrtime();
+     run on the loop: pump must not count on it (env->left). One that
+     lingered in vain has waited linger_ns for JS already: pump counts it
+     out at once (env->left_idle). */
+  if (r->idle) {
+    e->left_idle++;
+  } else {
+    e->left++;
+    e->left_at = uv_hrtime();
+  }
   nt_mutex_unlock(&e->mu);
 }
 
@@ -141,7 +223,10 @@ nt_env *nt_runner_retire(uv_work_t *req, bool *settle) {
   *settle = r->settle && !e->tearing_down;
   if (!*settle) { /* else the batch counts it out, under the same lock */
     nt_mutex_lock(&e->mu);
-    e->left--;
+    if (r->idle)
+      e->left_idle--;
+    else
+      e->left--;
     nt_mutex_unlock(&e->mu);
   }
   e->long_tasks = r->out_of_budget && r->ran <= LONG_TASKS_MAX_RAN;
@@ -182,7 +267,7 @@ static void plan_locked(nt_env *e, pump_plan *p) {
      the last runner left (JS busy elsewhere) gets a runner at once. Of the
      live runners, the ones not inside a perform (queued in libuv, or
      between tasks) take ready tasks soon. */
-  p->live = e->runners;
+  p->live = e->runners - e->left_idle;
   if (e->left > 0 && uv_hrtime() - e->left_at >= RUNNER_GONE_NS)
     p->live -= e->left;
   p->available = p->live - e->busy;
@@ -236,6 +321,7 @@ static void submit(nt_env *e, pump_plan *p) {
     r->ran = 0;
     r->out_of_budget = false;
     r->settle = false;
+    r->idle = false;
     err = uv_queue_work(e->loop, &r->req, runner_work, nt_loop_runner_done);
     if (err != 0) {
       free(r);

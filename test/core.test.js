@@ -469,6 +469,28 @@ t.test('core_many_tasks: all settle, in any order, balanced', async t => {
   await balanced(t)
 })
 
+t.test('core_one_in_flight: each task delivered when the last settles (a runner may linger for it), exact values, balanced', async t => {
+  // The case a lingering runner is for (src/runner.c, "Lingering"): the
+  // next task comes from the last one's callback or after its await.
+  // Whether a linger catches it is timing; the values and the ledger are
+  // the same either way.
+  const n = 2000
+  const viaCb = await new Promise(resolve => {
+    const got = []
+    const next = (err, value) => {
+      got.push(err === null ? value : err)
+      if (got.length === n) resolve(got)
+      else common.addOne(got.length, next)
+    }
+    common.addOne(0, next)
+  })
+  t.same(viaCb, Array.from({ length: n }, (_, i) => i + 1), 'callbacks: 1 .. n, in order')
+  const awaited = []
+  for (let i = 0; i < n; i++) awaited.push(await common.addOne(i))
+  t.same(awaited, Array.from({ length: n }, (_, i) => i + 1), 'await loop: 1 .. n, in order')
+  await balanced(t)
+})
+
 t.test('core_instance_data: the addon keeps its instance-data slot', async t => {
   t.equal(addon.instanceDataOk(), true)
 })

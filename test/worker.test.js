@@ -113,6 +113,31 @@ t.test('worker_terminate_after_delivery: terminate right after delivery, many ti
   balanced(t, 'after 20 rounds')
 })
 
+t.test('worker_terminate_in_await_loop: terminate a worker that awaits one task at a time, many times: balanced, no crash', async t => {
+  // Between two tasks of such a loop a runner may be lingering for the next
+  // (src/runner.c, "Lingering"): teardown must end it like any runner.
+  const source = `
+    const { workerData, parentPort } = require('worker_threads')
+    const { common } = require(workerData.addon)
+    ;(async () => {
+      for (let i = 0; ; i++) {
+        if (await common.addOne(i) !== i + 1) throw new Error('wrong value')
+        if (i === workerData.tell) parentPort.postMessage('go')
+      }
+    })()
+  `
+  for (let round = 0; round < 20; round++) {
+    const w = new Worker(source, { eval: true, ...bare, workerData: { addon: addonPath, tell: 50 + round } })
+    const errors = []
+    w.on('error', e => errors.push(e))
+    await new Promise(resolve => w.once('message', resolve))
+    await w.terminate()
+    t.same(errors, [], `round ${round}: the loop saw only right values`)
+  }
+  await afterTeardown(ledgerBalanced)
+  balanced(t, 'after 20 rounds')
+})
+
 t.test('worker_natural_exit: a worker that ends by itself settles everything first', async t => {
   const source = `
     const { workerData, parentPort } = require('worker_threads')

@@ -306,6 +306,7 @@ const THREADING = [
   'test/fairness.test.js',
   'test/exit.test.js',
   'test/badinput.test.js',
+  'test/linger.test.js',
   'test/cpp.test.js'
 ]
 
