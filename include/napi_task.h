@@ -20,7 +20,12 @@
  * Threads: "JS thread" means the thread that runs the env's event loop (the
  * main thread, or a worker thread for an env created in a worker).
  * "Threadpool" means a libuv threadpool thread. Perform runs there and must
- * never call Node-API.
+ * never call Node-API. An env holds at most UV_THREADPOOL_SIZE threads at
+ * a time, each for about 1 ms before other threadpool users get a turn. A
+ * thread that has just run an env's last task may wait up to 50 us for the
+ * next one before it goes back to libuv (environment variable
+ * NAPI_TASK_LINGER_US, 0 to 1000, read when an env starts; 0 turns this
+ * off): with one task in flight that saves a thread wake-up per task.
  *
  * Node-API 8 is the floor; NAPI_VERSION defaults to 8 when not set, and a
  * build with NAPI_VERSION below 8 stops with an #error.
