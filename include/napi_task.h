@@ -24,8 +24,9 @@
  * a time, each for about 1 ms before other threadpool users get a turn. A
  * thread that has just run an env's last task may wait up to 50 us for the
  * next one before it goes back to libuv (environment variable
- * NAPI_TASK_LINGER_US, 0 to 1000, read when an env starts; 0 turns this
- * off): with one task in flight that saves a thread wake-up per task.
+ * NAPI_TASK_LINGER_US, 0 to 1000, read from the process environment when
+ * an env starts; 0 turns this off): with one task in flight that saves a
+ * thread wake-up per task.
  *
  * Node-API 8 is the floor; NAPI_VERSION defaults to 8 when not set, and a
  * build with NAPI_VERSION below 8 stops with an #error.

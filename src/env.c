@@ -37,7 +37,9 @@ static unsigned pool_size(void) {
 
 /* NAPI_TASK_LINGER_US: how long a runner that empties the backlog waits
    for the next task (runner.c, "Lingering"), in microseconds, 0 (off) to
-   NT_LINGER_MAX_US; unset, empty or not a number: NT_LINGER_DEFAULT_US. */
+   NT_LINGER_MAX_US (more is capped); unset, empty, negative or not a
+   number: NT_LINGER_DEFAULT_US. From the process environment, as
+   UV_THREADPOOL_SIZE is: a Worker's `env` option does not change it. */
 static uint64_t linger_ns(void) {
   const char *v = getenv("NAPI_TASK_LINGER_US");
   char *end;

@@ -71,7 +71,8 @@
 #endif
 #elif defined(__x86_64__) || defined(__i386__)
 #define nt_cpu_relax() __builtin_ia32_pause()
-#elif defined(__aarch64__) || defined(__arm__)
+#elif defined(__aarch64__) || (defined(__ARM_ARCH) && __ARM_ARCH >= 7)
+/* Not on older Arm: YIELD needs ARMv6K. */
 #define nt_cpu_relax() __asm__ __volatile__("yield")
 #else
 #define nt_cpu_relax() ((void)0)

@@ -41,6 +41,7 @@ typedef struct nt_runner {
   bool settle;        /* it left without waking the loop: its completion
                          settles */
   bool idle;          /* it left after a linger that caught no task */
+  bool lingered;      /* it lingered at least once (runner_work) */
 } nt_runner;
 
 /* A runner that spent its whole budget on this few tasks means tasks are
@@ -97,30 +98,33 @@ static void run_locked(nt_env *e, napi_task t) {
    env is running or waiting to be settled, does not leave at once. It hands
    what it finished to the loop (nt_env_wake) and then watches the backlog,
    without the lock, for up to env->linger_ns (NAPI_TASK_LINGER_US, 50
-   microseconds unless set). With one task in flight, a JS loop that awaits each task,
-   the next task comes from the callback of the last a few microseconds
-   later: the lingering runner takes it at once, and the round trip pays
-   one thread wake-up (the loop's) instead of two (the loop's, then a pool
-   thread's). The first LINGER_SPINS turns are CPU pause hints, a few
-   microseconds; after that each turn yields the CPU, so that on one CPU,
-   or under load, the JS thread runs instead of the lingering runner.
+   microseconds unless set). With one task in flight, a JS loop that awaits
+   each task, the next task comes from the callback of the last a few
+   microseconds later: the lingering runner takes it at once, and the round
+   trip pays one thread wake-up (the loop's) instead of two (the loop's,
+   then a pool thread's). The first LINGER_SPINS turns are CPU pause hints
+   (about 10 microseconds on recent x86, less on older x86 and on Arm);
+   after that each turn yields the CPU, so that on one CPU, or under load,
+   the JS thread runs instead of the lingering runner.
 
    What it costs: while it lingers, a threadpool thread and a CPU, for at
-   most linger_ns (within the runner's budget), one runner per env at a
-   time. A linger that catches nothing counts the runner out at once
-   (env->left_idle), so the next task gets a runner as if nobody had
-   lingered; and after each miss the env lets twice as many chances to
-   linger go by (at most 2^LINGER_MAX_BACKOFF - 1), so tasks further apart
-   than linger_ns pay for about one linger in 64. See docs/performance.md,
-   "Lingering runners". */
+   most linger_ns (within the runner's budget). One runner per env lingers
+   at a time, but several envs (workers), each with one, may hold a small
+   pool's every thread for that long. A linger that catches nothing counts
+   the runner out at once (env->left_idle), so the next task gets a runner
+   as if nobody had lingered; and after each miss the env lets twice as
+   many chances to linger go by (at most 2^LINGER_MAX_BACKOFF - 1), so tasks
+   further apart than linger_ns pay for about one linger in 64. See
+   docs/performance.md, "Lingering runners". */
 #define LINGER_SPINS 256u
 #define LINGER_MAX_BACKOFF 6u
 
 /* Threadpool, mu held, the backlog empty: whether this runner lingers
    (then it is the env's one lingering runner until linger_locked returns). */
 static bool linger_begin_locked(nt_env *e, uint64_t start) {
+  /* done holds exactly one task: the one this runner just finished. */
   if (e->linger_ns == 0 || e->lingering || e->busy != 0 ||
-      e->done.next->next != &e->done ||
+      e->done.next != e->done.prev ||
       uv_hrtime() - start >= RUNNER_BUDGET_NS)
     return false;
   if (e->linger_skip > 0) {
@@ -132,30 +136,39 @@ static bool linger_begin_locked(nt_env *e, uint64_t start) {
 }
 
 /* Threadpool, mu held; mu is released meanwhile. True when the backlog has
-   a task again; false when the linger timed out (or the env is closing). */
+   a task again; false when the linger timed out (or the env is closing).
+   Only a linger that saw no task come for its whole linger_ns is a miss:
+   one cut short by the runner's budget, or whose task another runner took
+   first, says nothing about how far apart tasks are. */
 static bool linger_locked(nt_env *e, uint64_t start) {
   unsigned gen = atomic_load_explicit(&e->backlog_gen, memory_order_relaxed);
   uint64_t now = uv_hrtime();
   uint64_t until = now + e->linger_ns;
+  bool capped = false, seen = false;
   unsigned i;
 
-  if (start + RUNNER_BUDGET_NS < until) until = start + RUNNER_BUDGET_NS;
+  if (start + RUNNER_BUDGET_NS < until) {
+    until = start + RUNNER_BUDGET_NS;
+    capped = true;
+  }
   nt_mutex_unlock(&e->mu);
   for (i = 0; now < until; i++) {
     if (i < LINGER_SPINS)
       nt_cpu_relax();
     else
       nt_yield();
-    if (atomic_load_explicit(&e->backlog_gen, memory_order_relaxed) != gen ||
-        atomic_load_explicit(&e->closing, memory_order_relaxed))
+    seen = atomic_load_explicit(&e->backlog_gen, memory_order_relaxed) != gen;
+    if (seen || atomic_load_explicit(&e->closing, memory_order_relaxed))
       break;
     if (i >= LINGER_SPINS || (i & 31) == 31) now = uv_hrtime();
   }
   nt_mutex_lock(&e->mu);
   e->lingering = false;
   if (nt_list_empty(&e->backlog)) {
-    if (e->linger_misses < LINGER_MAX_BACKOFF) e->linger_misses++;
-    e->linger_skip = (1u << e->linger_misses) - 1;
+    if (!seen && !capped) {
+      if (e->linger_misses < LINGER_MAX_BACKOFF) e->linger_misses++;
+      e->linger_skip = (1u << e->linger_misses) - 1;
+    }
     return false;
   }
   e->linger_misses = 0;
@@ -191,6 +204,7 @@ static void runner_work(uv_work_t *req) {
     }
     nt_env_wake(e);
     if (nt_list_empty(&e->backlog)) {
+      r->lingered = true;
       if (linger_locked(e, start)) continue;
       r->idle = true;
       break;
@@ -229,7 +243,10 @@ nt_env *nt_runner_retire(uv_work_t *req, bool *settle) {
       e->left--;
     nt_mutex_unlock(&e->mu);
   }
-  e->long_tasks = r->out_of_budget && r->ran <= LONG_TASKS_MAX_RAN;
+  /* A runner that lingered spent part of its budget waiting, not running:
+     that says nothing about how long tasks are. */
+  e->long_tasks =
+      r->out_of_budget && r->ran <= LONG_TASKS_MAX_RAN && !r->lingered;
   nt_list_remove(&r->link);
   /* One record kept for the next runner: with one task in flight a runner
      starts per task, and malloc + free were a sizeable share of the loop
@@ -322,6 +339,7 @@ static void submit(nt_env *e, pump_plan *p) {
     r->out_of_budget = false;
     r->settle = false;
     r->idle = false;
+    r->lingered = false;
     err = uv_queue_work(e->loop, &r->req, runner_work, nt_loop_runner_done);
     if (err != 0) {
       free(r);
