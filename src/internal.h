@@ -205,8 +205,9 @@ struct nt_env {
 
   /* Any thread: true from teardown on; perform polls it. */
   atomic_bool closing;
-  /* Any thread: bumped (mu held) whenever a task enters the backlog, so a
-     lingering runner can watch for one without the lock (runner.c). */
+  /* Any thread reads; written with mu held (queue.c, ready_locked) whenever
+     a task enters the backlog, so a lingering runner can watch for one
+     without the lock (runner.c). */
   atomic_uint backlog_gen;
 
   /* Protected by mu. */
@@ -221,7 +222,8 @@ struct nt_env {
   unsigned left;           /* runners past runner_work, their completion
                               pending */
   bool lingering;          /* a runner lingers (runner.c) */
-  unsigned linger_misses;  /* lingers in a row that caught no task */
+  unsigned linger_misses;  /* misses in a row (runner.c), at most
+                              LINGER_MAX_BACKOFF */
   unsigned linger_skip;    /* chances to linger still to skip */
   uint64_t left_at;        /* uv_hrtime() when the last of them left */
   unsigned left_idle;      /* runners past runner_work after a linger that

@@ -71,16 +71,26 @@ void nt_queues_orphan(nt_env *e) {
   }
 }
 
+/* mu held. The one way into the backlog: a lingering runner watches
+   backlog_gen (runner.c). Every writer holds mu, so a plain load and store
+   bump it; an atomic read-modify-write would cost the JS thread a locked
+   instruction per delivery for nothing. */
+static void ready_locked(nt_env *e, napi_task t) {
+  t->state = NT_READY;
+  nt_list_push(&e->backlog, &t->link);
+  atomic_store_explicit(
+      &e->backlog_gen,
+      atomic_load_explicit(&e->backlog_gen, memory_order_relaxed) + 1,
+      memory_order_relaxed);
+}
+
 /* mu held. Moves queue heads into the backlog while the queue has room. */
 static void promote_locked(nt_env *e, napi_task_queue q) {
   nt_link *l;
   while (q->running < q->max_running &&
          (l = nt_list_shift(&q->waiting)) != NULL) {
-    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
     q->running++;
-    t->state = NT_READY;
-    nt_list_push(&e->backlog, &t->link);
-    atomic_fetch_add_explicit(&e->backlog_gen, 1, memory_order_relaxed);
+    ready_locked(e, NT_CONTAINER(l, struct napi_task__, link));
   }
 }
 
@@ -92,9 +102,7 @@ void nt_enqueue_locked(nt_env *e, napi_task t) {
     return;
   }
   if (q != NULL) q->running++;
-  t->state = NT_READY;
-  nt_list_push(&e->backlog, &t->link);
-  atomic_fetch_add_explicit(&e->backlog_gen, 1, memory_order_relaxed);
+  ready_locked(e, t);
 }
 
 void nt_dequeue_locked(nt_env *e, napi_task t) {
