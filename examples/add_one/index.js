@@ -16,8 +16,11 @@ const { addOne, addOnePromise } = fs.existsSync(path.join(__dirname, 'build'))
 addOne(41, (err, n) => {
   if (err) throw err
   console.log(`callback: 41 + 1 = ${n}`)
-})
 
-addOnePromise(1.5).then((n) => {
-  console.log(`promise: 1.5 + 1 = ${n}`)
+  // Started once the first task is done, so the two lines always print in
+  // this order: two tasks in flight at once run on two threads and may
+  // finish, and so print, in either order.
+  addOnePromise(1.5).then((n) => {
+    console.log(`promise: 1.5 + 1 = ${n}`)
+  })
 })
