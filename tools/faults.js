@@ -192,8 +192,40 @@ function shimSource (napi, decls) {
   for (const [name, err] of Object.entries(WRAP_UV)) {
     const d = decls.get(name)
     if (!d) die(`no declaration of ${name} in uv.h`)
-    wrap(name, d.ret, d.params, err, 'uv')
+    if (name !== 'uv_queue_work') wrap(name, d.ret, d.params, err, 'uv')
   }
+  // uv_queue_work also counts the runners in libuv: queued and not yet
+  // completed on the loop thread (nt_fault_works). A regression that needs
+  // "no runner live" waits for 0 before it arms: a runner that lingered
+  // is retired only when its completion runs, which a loaded machine can
+  // hold back for milliseconds. Every runner has the same completion
+  // (src/runner.c), so one saved pointer calls it.
+  lines.push(
+    'static atomic_long works;',
+    'static _Atomic uv_after_work_cb after_work; /* loop threads (a worker has its own) */',
+    '__attribute__((visibility("hidden"))) long nt_fault_works(void) {',
+    '  return atomic_load(&works);',
+    '}',
+    'static void counted_after_work(uv_work_t *req, int status) {',
+    '  atomic_load(&after_work)(req, status);',
+    '  atomic_fetch_sub(&works, 1);',
+    '}',
+    'int __real_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work_cb, uv_after_work_cb after_work_cb);',
+    'int __wrap_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work_cb, uv_after_work_cb after_work_cb) {',
+    '  int err;',
+    '  uv_after_work_cb seen;',
+    `  if (HIT("uv", "uv_queue_work")) return ${WRAP_UV.uv_queue_work};`,
+    '  seen = atomic_exchange(&after_work, after_work_cb);',
+    '  if (seen != NULL && seen != after_work_cb) {',
+    '    fprintf(stderr, "faults: uv_queue_work with a second completion: count it apart (tools/faults.js)\\n");',
+    '    abort();',
+    '  }',
+    '  atomic_fetch_add(&works, 1);',
+    '  err = __real_uv_queue_work(loop, req, work_cb, counted_after_work);',
+    '  if (err != 0) atomic_fetch_sub(&works, 1);',
+    '  return err;',
+    '}'
+  )
   wrap('nt_malloc', 'void *', [{ decl: 'size_t n', name: 'n' }], 'NULL', 'alloc')
   wrap('nt_calloc', 'void *', [{ decl: 'size_t count', name: 'count' }, { decl: 'size_t n', name: 'n' }], 'NULL', 'alloc')
   wrap('nt_realloc', 'void *', [{ decl: 'void *p', name: 'p' }, { decl: 'size_t n', name: 'n' }], 'NULL', 'alloc')

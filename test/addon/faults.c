@@ -16,6 +16,9 @@
  *             failed and the call site, as an offset into this .node file
  *             (for addr2line). JS thread; the counter is process-wide and
  *             atomic, so runners' calls on pool threads count too.
+ *   works()   how many runners libuv holds: uv_queue_work calls that
+ *             succeeded and whose completion has not yet run (process-wide,
+ *             every env's). 0 means no runner is live anywhere.
  */
 #include "common.h"
 
@@ -25,6 +28,7 @@ void nt_fault_arm(unsigned long n);
 void nt_fault_arm_fn(const char *fn, unsigned long k);
 unsigned long nt_fault_calls(void);
 int nt_fault_injected(const char **kind, const char **fn, long *site);
+long nt_fault_works(void);
 
 static napi_value arm(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -63,6 +67,11 @@ static napi_value result(napi_env env, napi_callback_info info) {
   }
   return o;
 }
+
+static napi_value works(napi_env env, napi_callback_info info) {
+  (void)info;
+  return js_int(env, (int64_t)nt_fault_works());
+}
 #endif
 
 napi_value init_faults(napi_env env) {
@@ -72,6 +81,7 @@ napi_value init_faults(napi_env env) {
   set_fn(env, o, "arm", arm);
   set_fn(env, o, "armFn", arm_fn);
   set_fn(env, o, "result", result);
+  set_fn(env, o, "works", works);
   CHECK(env, napi_get_boolean(env, true, &flag));
 #else
   CHECK(env, napi_get_boolean(env, false, &flag));
