@@ -116,17 +116,8 @@ const wrongValues = () => {
 
 const noop = () => {}
 // Until every datum made so far is consumed or dropped (a task that got
-// past the bad input runs and settles), or 10 s: the assertions after it
-// then say what is missing. Counted, not timed: a loaded or sanitized
-// run can take a while.
-const settleAll = async () => {
-  const end = Date.now() + 10000
-  for (;;) {
-    const c = common.counts()
-    if (c.created === c.consumed + c.dropped || Date.now() > end) return
-    await new Promise(resolve => setTimeout(resolve, 1))
-  }
-}
+// past the bad input runs and settles).
+const settleAll = () => balanced.until(common.counts)
 
 // Runs fn; expects it to throw napi-task's TypeError and the one datum it
 // built to be dropped exactly once.

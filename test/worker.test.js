@@ -15,10 +15,7 @@ const { common, worker } = require(addonPath)
 const POOL = Number(process.env.UV_THREADPOOL_SIZE || 4)
 
 const balanced = (t, label) => checkBalanced(t, common.counts(), label)
-const ledgerBalanced = () => {
-  const c = common.counts()
-  return c.created === c.consumed + c.dropped
-}
+const ledgerBalanced = () => checkBalanced.settled(common.counts())
 
 const runWorker = (source, workerData) => new Promise((resolve, reject) => {
   const w = new Worker(source, { eval: true, ...bare, workerData })
