@@ -235,7 +235,8 @@ typedef napi_task_output (*napi_task_perform)(napi_task_ctx ctx, void *data);
                   discard, a failed delivery). May be NULL.
    [out] result   the task; deliver it or discard it.
    Returns napi_ok, or napi_invalid_arg (NULL env, perform or result) or
-   napi_generic_failure (out of memory); on failure `data` has been dropped
+   napi_generic_failure (out of memory, or the env is going away: see
+   "Cancellation"); on failure `data` has been dropped
    and *result (when not NULL) is NULL. Throws nothing. */
 napi_status napi_task_build(napi_env env, napi_task_perform perform,
                             void *data, napi_task_drop drop,
@@ -318,6 +319,8 @@ napi_status napi_task_set_queue(napi_task task, napi_task_queue queue);
      above: an Error with code 'ERR_NAPI_TASK_DELIVERED' is pending);
    - napi_function_expected (schedule) with a pending TypeError;
    - napi_generic_failure when out of memory;
+   - napi_cancelled when the env has gone away since the task was built
+     (see "Cancellation"): the task is consumed, nothing will run;
    - the status of a Node-API call that failed, passed on; among them
      napi_pending_exception, with the exception pending, when JS threw
      (the signal's `aborted` getter or addEventListener). */
@@ -364,7 +367,16 @@ void napi_task_discard(napi_task task);
    When the env goes away nothing settles (JS cannot run): tasks not yet
    running are dropped without waiting for a thread, a running perform
    sees napi_task_cancelled turn true, and its output is dropped when it
-   returns. */
+   returns. An env goes away at its teardown (a worker ending) or, on the
+   main thread, at the process's 'exit' event, whatever ends the process
+   (process.exit(), an uncaught exception or unhandled rejection, the loop
+   running dry): Node runs no cleanup hook after process.exit(), so the
+   drops happen in the 'exit' listener, before the process ends. Its
+   pending progress values are dropped too. From then on napi_task_build
+   fails, and a task built before and delivered after fails with
+   napi_cancelled (its data already dropped). What was delivered to JS
+   belongs to JS: a buffer output's bytes are dropped by their Buffer's
+   finalizer, which Node does not run at a main-thread exit. */
 
 /* Any thread, while perform runs. True once the task's signal has aborted
    or its env is going away; perform should then return soon (its output
@@ -392,7 +404,9 @@ typedef napi_status (*napi_task_js_fn)(napi_env env, void *data);
    for it; answers travel back through `data`, which perform still owns
    (it may live on perform's stack). Returns fn's status;
    napi_pending_exception if fn left a JS exception pending (the exception
-   becomes the task's error unless perform returns an error output);
+   becomes the task's error unless perform returns an error output: one
+   of napi_task_error, napi_task_error_uv, or napi_task_ok with a NULL
+   complete; any other output is dropped);
    napi_cancelled without running fn (and without hanging) when the task
    was aborted, the env is going away or the process is exiting (from the
    'exit' event on; also when fn itself calls process.exit(): then fn has

@@ -79,12 +79,12 @@ napi_status napi_task_progress(napi_task_ctx ctx, napi_task_output value) {
   return napi_ok;
 }
 
-void nt_progress_take_locked(nt_env *e, nt_link *to) {
+void nt_progress_take_locked(nt_env *e) {
   nt_link *l;
   while ((l = nt_list_shift(&e->progress)) != NULL) {
     nt_task_extra *x = NT_CONTAINER(l, nt_task_extra, progress_link);
     /* Hand the pending items to the JS side; a new item re-queues it. */
-    nt_list_push(to, &x->progress_js_link);
+    nt_list_push(&e->taken.progress, &x->progress_js_link);
     x->progress_js = x->progress_head;
     x->progress_head = x->progress_tail = NULL;
   }
@@ -98,43 +98,71 @@ void nt_progress_unlink_locked(nt_link *tasks) {
   }
 }
 
-/* JS thread, in the batch: converts and delivers one task's progress
-   values. */
-static void deliver_progress(napi_task t, nt_progress_item *items) {
-  napi_env env = t->env->env;
-  napi_value cb = NULL, recv, value, error, returned;
-
-  napi_get_global(env, &recv);
-  if (t->x->on_progress != NULL)
-    napi_get_reference_value(env, t->x->on_progress, &cb);
-  while (items != NULL) {
-    nt_progress_item *next = items->next;
-    /* After abort() the next thing JS hears is the AbortError: values
-       still pending then (or when an on_progress call aborts) are
-       dropped, not delivered. */
-    if (cb == NULL || t->aborted) {
-      nt_output_drop(&items->value);
-    } else {
-      /* A progress error output is passed as the Error object itself. */
-      if (!nt_output_to_js(env, &items->value, &value, &error)) value = error;
-      if (value != NULL &&
-          napi_make_callback(env, t->async, recv, cb, 1, &value, &returned) ==
-              napi_pending_exception)
-        nt_fatal_exception(env);
+nt_progress_item *nt_progress_take_all_locked(nt_env *e) {
+  nt_progress_item *all = NULL, *tail;
+  nt_link *l;
+  while ((l = nt_list_shift(&e->progress)) != NULL) {
+    nt_task_extra *x = NT_CONTAINER(l, nt_task_extra, progress_link);
+    if ((tail = x->progress_tail) != NULL) {
+      tail->next = all;
+      all = x->progress_head;
     }
-    free(items);
-    items = next;
+    x->progress_head = x->progress_tail = NULL;
+  }
+  return all;
+}
+
+void nt_progress_drop_taken(nt_env *e) {
+  nt_link *l;
+  while ((l = nt_list_shift(&e->taken.progress)) != NULL) {
+    nt_task_extra *x = NT_CONTAINER(l, nt_task_extra, progress_js_link);
+    nt_progress_free(x->progress_js);
+    x->progress_js = NULL;
   }
 }
 
-void nt_progress_deliver_all(nt_link *tasks) {
-  nt_link *l;
-  while ((l = nt_list_shift(tasks)) != NULL) {
-    nt_task_extra *x = NT_CONTAINER(l, nt_task_extra, progress_js_link);
-    nt_progress_item *items = x->progress_js;
-    x->progress_js = NULL;
-    deliver_progress(x->task, items);
+/* JS thread, in the batch: delivers x's taken progress values one at a
+   time off x->progress_js, where the 'exit' listener can drop the rest.
+   False when an on_progress call ended the env (the listener ran): x may
+   be gone then. */
+static bool deliver_progress(nt_env *e, nt_task_extra *x) {
+  napi_env env = e->env;
+  napi_value cb = NULL, recv, value, error, returned;
+  nt_progress_item *item;
+
+  napi_get_global(env, &recv);
+  if (x->on_progress != NULL)
+    napi_get_reference_value(env, x->on_progress, &cb);
+  while ((item = x->progress_js) != NULL) {
+    x->progress_js = item->next;
+    /* After abort() the next thing JS hears is the AbortError: values
+       still pending then (or when an on_progress call aborts) are
+       dropped, not delivered. */
+    if (cb == NULL || x->task->aborted) {
+      nt_output_drop(&item->value);
+      free(item);
+      continue;
+    }
+    /* A progress error output is passed as the Error object itself. */
+    if (!nt_output_to_js(env, &item->value, &value, &error)) value = error;
+    free(item);
+    if (value != NULL &&
+        napi_make_callback(env, x->task->async, recv, cb, 1, &value,
+                           &returned) == napi_pending_exception)
+      nt_fatal_exception(env);
+    if (e->tearing_down) return false;
   }
+  return true;
+}
+
+bool nt_progress_deliver_all(nt_env *e) {
+  nt_link *l;
+  while ((l = e->taken.progress.next) != &e->taken.progress) {
+    if (!deliver_progress(e, NT_CONTAINER(l, nt_task_extra, progress_js_link)))
+      return false;
+    nt_list_remove(l);
+  }
+  return true;
 }
 
 /* JS thread, called through napi_make_callback so that fn runs in the
@@ -215,17 +243,30 @@ static void run_call(nt_env *e, nt_call *c) {
   nt_mutex_unlock(&e->mu);
 }
 
-void nt_calls_take_locked(nt_env *e, nt_link *to) {
+void nt_calls_take_locked(nt_env *e) {
   nt_link *l;
   for (l = e->calls.next; l != &e->calls; l = l->next)
     NT_CONTAINER(l, nt_call, link)->taken = true;
-  nt_list_splice(to, &e->calls);
+  nt_list_splice(&e->taken.calls, &e->calls);
 }
 
-void nt_calls_run_all(nt_env *e, nt_link *calls) {
+void nt_calls_answer_taken_locked(nt_env *e) {
   nt_link *l;
-  while ((l = nt_list_shift(calls)) != NULL)
+  while ((l = nt_list_shift(&e->taken.calls)) != NULL) {
+    nt_call *c = NT_CONTAINER(l, nt_call, link);
+    c->status = napi_cancelled;
+    c->done = true;
+  }
+  nt_cond_broadcast(&e->cond);
+}
+
+bool nt_calls_run_all(nt_env *e) {
+  nt_link *l;
+  while ((l = nt_list_shift(&e->taken.calls)) != NULL) {
     run_call(e, NT_CONTAINER(l, nt_call, link));
+    if (e->tearing_down) return false;
+  }
+  return true;
 }
 
 napi_status napi_task_call_js(napi_task_ctx ctx, napi_task_js_fn fn,

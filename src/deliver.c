@@ -111,6 +111,9 @@ static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
   /* From here the handle is consumed, whatever happens. */
   t->delivered = true;
   nt_list_remove(&t->link); /* off env->built */
+  /* Built before the process's 'exit' event, delivered after it: nothing
+     will run any more (loop.c, nt_loop_on_exit dropped its data). */
+  if (t->env->tearing_down) return fail(t, napi_cancelled);
   if ((s = keep_delivery(t, kind, callback, promise)) != napi_ok)
     return fail(t, s);
   t->delivery = (uint8_t)kind;
@@ -177,8 +180,7 @@ static void settle_result(napi_task t, napi_value *value, napi_value *error) {
   if (t->aborted) {
     nt_output_drop(&t->output);
     *error = nt_make_abort_error(env, nt_signal_reason(t));
-  } else if (t->js_error != NT_NO_SLOT &&
-             t->output.kind_ != NAPI_TASK_OUT_ERROR_) {
+  } else if (t->js_error != NT_NO_SLOT && !nt_output_is_error(&t->output)) {
     nt_output_drop(&t->output);
     if (napi_get_reference_value(env, t->env->slots, &slots) == napi_ok)
       napi_get_element(env, slots, t->js_error, error);

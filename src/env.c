@@ -161,6 +161,9 @@ static void init_lists(nt_env *e) {
   nt_list_init(&e->built);
   nt_list_init(&e->runner_reqs);
   nt_list_init(&e->kept_signals);
+  nt_list_init(&e->taken.done);
+  nt_list_init(&e->taken.calls);
+  nt_list_init(&e->taken.progress);
 }
 
 static nt_env *env_create(napi_env env) {

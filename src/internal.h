@@ -236,9 +236,18 @@ struct nt_env {
   unsigned runners;        /* runner requests handed to libuv */
   bool long_tasks;         /* the last runner found tasks long (runner.c) */
   nt_call *current_call;   /* the call_js request whose fn is running */
+  /* What the running batch took off the lists above and has not handled
+     yet: finished tasks (NT_SETTLING), call_js requests (taken) and tasks
+     whose progress items it delivers (progress_js_link). They live here,
+     not on the batch's stack, so that the 'exit' listener, which may run
+     inside the batch, reaches them (loop.c, nt_loop_on_exit). */
+  struct {
+    nt_link done, calls, progress;
+  } taken;
   nt_link kept_signals;    /* signal records kept without tasks (signal.c) */
   size_t outstanding;      /* delivered tasks not yet settled */
-  nt_link settle;          /* settled-on-the-loop tasks (aborted early) */
+  nt_link settle;          /* tasks settled without running (aborted
+                              early, no runner): the next batch takes them */
   nt_link built;           /* NT_BUILT tasks (link) */
   size_t live;             /* tasks not yet freed (built or delivered) */
   napi_ref slots;          /* store (prototype-less object used as an
@@ -321,6 +330,10 @@ NT_HIDDEN void nt_output_drop(napi_task_output *out); /* any thread */
    with *error set to the JS error (never leaves an exception pending). */
 NT_HIDDEN bool nt_output_to_js(napi_env env, napi_task_output *out,
                                napi_value *value, napi_value *error);
+/* Any thread: whether `out` settles as an error (napi_task_error*, and
+   napi_task_ok with a NULL complete). The one definition of an error
+   output: a call_js exception gives way to it (deliver.c). */
+NT_HIDDEN bool nt_output_is_error(const napi_task_output *out);
 /* Any thread: drops and frees a list of progress items. */
 NT_HIDDEN void nt_progress_free(nt_progress_item *item);
 /* JS thread: drops the data of a task that will never run (BUILT, WAITING
@@ -393,14 +406,24 @@ NT_HIDDEN void nt_signal_free_kept(nt_env *e);
 NT_HIDDEN void nt_task_settle(napi_task t, napi_value call_callback);
 
 /* calls.c: the batch's halves of progress and call_js. *_locked: mu held;
-   the others: JS thread, in the batch. */
-NT_HIDDEN void nt_progress_take_locked(nt_env *e, nt_link *to);
-NT_HIDDEN void nt_progress_deliver_all(nt_link *tasks);
+   the others: JS thread. The batch takes work into env->taken; the
+   deliver and run functions return false when a callback ended the env's
+   life (the 'exit' listener ran inside it): the batch then stops. */
+NT_HIDDEN void nt_progress_take_locked(nt_env *e);
+NT_HIDDEN bool nt_progress_deliver_all(nt_env *e);
 /* At teardown: takes each task of `tasks` (linked by `link`) off
    env->progress, before they are dropped. */
 NT_HIDDEN void nt_progress_unlink_locked(nt_link *tasks);
-NT_HIDDEN void nt_calls_take_locked(nt_env *e, nt_link *to);
-NT_HIDDEN void nt_calls_run_all(nt_env *e, nt_link *calls);
+/* At exit: takes every pending item off env->progress (running tasks'
+   progress), as one chain for nt_progress_free. */
+NT_HIDDEN nt_progress_item *nt_progress_take_all_locked(nt_env *e);
+/* At exit: drops the items the batch took and has not delivered. */
+NT_HIDDEN void nt_progress_drop_taken(nt_env *e);
+NT_HIDDEN void nt_calls_take_locked(nt_env *e);
+NT_HIDDEN bool nt_calls_run_all(nt_env *e);
+/* At exit: answers napi_cancelled to every request the batch took and has
+   not run (their performs wait for it). */
+NT_HIDDEN void nt_calls_answer_taken_locked(nt_env *e);
 
 /* loop.c: the loop thread's entry points, called by libuv and Node only
    (env.c and runner.c hand them over as function pointers). */

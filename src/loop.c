@@ -8,54 +8,108 @@
  */
 #include "internal.h"
 
-/* JS thread: the process is exiting ('exit' event). On the main thread
-   process.exit() runs no cleanup hook: it joins the threadpool
-   (uv_library_shutdown) and exits. A perform waiting in call_js would hang
-   that join, and every runner would go on taking tasks from the backlog.
-   So from here perform sees napi_task_cancelled, call_js answers
-   napi_cancelled, and runners take no new task. In a worker, the env's
-   teardown follows as usual. */
+/* Loop thread, from nt_loop_on_exit and nt_loop_on_teardown, mu not held:
+   drops every task of `dead`, each taken off its list (and its progress
+   off env->progress) under mu by the caller. perform's data or the output
+   is dropped, JS references are deleted, and no JS runs. */
+static void drop_tasks(nt_env *e, nt_link *dead) {
+  nt_link *l;
+  napi_handle_scope hs;
+  bool scoped;
+
+  if (nt_list_empty(dead)) return;
+  scoped = napi_open_handle_scope(e->env, &hs) == napi_ok;
+  while ((l = nt_list_shift(dead)) != NULL) {
+    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
+    nt_signal_detach(t);
+    nt_task_drop_all(t);
+  }
+  if (scoped) napi_close_handle_scope(e->env, hs);
+}
+
+/* mu held, at the env's end: moves to `dead` every delivered task that is
+   not running (waiting in a queue, ready, done, settling, or taken by a
+   batch that will not settle it) and takes them off env->progress.
+   Running tasks are in no list: their runner drops what they return
+   (runner.c). */
+static void take_unstarted_locked(nt_env *e, nt_link *dead) {
+  nt_link *l;
+  for (l = e->queues.next; l != &e->queues; l = l->next)
+    nt_list_splice(dead,
+                   &NT_CONTAINER(l, struct napi_task_queue__, env_link)
+                        ->waiting);
+  nt_list_splice(dead, &e->backlog);
+  nt_list_splice(dead, &e->done);
+  nt_list_splice(dead, &e->settle);
+  nt_list_splice(dead, &e->taken.done);
+  nt_progress_unlink_locked(dead);
+}
+
+/* JS thread: the process is exiting ('exit' event). In a worker the env's
+   teardown follows as usual: perform sees napi_task_cancelled from here,
+   call_js answers napi_cancelled, and runners take no new task. On the
+   main thread no cleanup hook runs after process.exit() or an uncaught
+   exception: Node joins the threadpool (uv_library_shutdown) and exits.
+   So the env ends here, as at teardown: what has not run is dropped,
+   running performs see napi_task_cancelled and their runner drops what
+   they return, and every call_js request is answered, or the join would
+   wait for ever. The listener may run inside the batch (an on_progress,
+   call_js fn or callback that exits): the batch's taken work is in
+   env->taken, and the batch stops once it sees `tearing_down`. A task
+   built and not delivered keeps its record, its data dropped: its handle
+   is the caller's until delivery (which then fails) or discard. */
 napi_value nt_loop_on_exit(napi_env env, napi_callback_info info) {
   nt_env *e = NULL;
+  nt_progress_item *pending;
+  nt_link dead, *l;
+
   napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&e);
-  if (e == NULL) return NULL;
+  if (e == NULL || e->tearing_down) return NULL;
   nt_mutex_lock(&e->mu);
   atomic_store(&e->closing, true);
-  /* process.exit() inside a call_js fn, on the main thread: exit() never
-     returns to fn, and it joins the thread that waits for the answer.
-     Answer it now; the JS side leaves the request alone from here on. In a
-     worker, process.exit() does return (the isolate is terminated, fn goes
-     on) and the env's teardown follows: the request is answered as usual
-     when fn returns, and must not be answered before, or fn would write to
-     a perform that has gone. */
-  if (e->current_call != NULL && e->main_thread) {
+  nt_cond_broadcast(&e->cond);
+  if (!e->main_thread) {
+    /* process.exit() in a worker returns to fn (the isolate is terminated,
+       fn goes on) and teardown follows: the request in fn is answered as
+       usual when fn returns, and must not be answered before, or fn would
+       write to a perform that has gone. */
+    nt_mutex_unlock(&e->mu);
+    return NULL;
+  }
+  e->tearing_down = true;
+  e->torn_down = true; /* no send after this point; runners drop */
+  nt_list_init(&dead);
+  /* process.exit() inside a call_js fn: exit() never returns to fn, and
+     it joins the thread that waits for the answer. */
+  if (e->current_call != NULL) {
     e->current_call->status = napi_cancelled;
     e->current_call->done = true;
     e->current_call = NULL;
   }
-  nt_cond_broadcast(&e->cond);
+  nt_calls_answer_taken_locked(e);
+  take_unstarted_locked(e, &dead);
+  pending = nt_progress_take_all_locked(e);
   nt_mutex_unlock(&e->mu);
+
+  /* Before the tasks: an extra record of `dead` may be on taken.progress. */
+  nt_progress_drop_taken(e);
+  drop_tasks(e, &dead);
+  nt_progress_free(pending);
+  for (l = e->built.next; l != &e->built; l = l->next)
+    nt_task_drop_data(NT_CONTAINER(l, struct napi_task__, link));
   return NULL;
 }
-
-/* What a batch takes from the env, under mu. */
-typedef struct batch_work {
-  nt_link done, calls, progress;
-} batch_work;
 
 /* mu held. `left` runners are counted out (env->left) in the same
    critical section. True when tasks wait in the backlog: they may get a
    runner once the batch has counted its runner out. (A task delivered
    during the batch plans for itself in nt_runner_deliver, as does an
    abort that promotes a queue's task.) */
-static bool take_work_locked(nt_env *e, unsigned left, batch_work *w) {
-  nt_list_init(&w->done);
-  nt_list_init(&w->calls);
-  nt_list_init(&w->progress);
+static bool take_work_locked(nt_env *e, unsigned left) {
   e->left -= left;
-  nt_list_splice(&w->done, &e->done);
-  nt_calls_take_locked(e, &w->calls);
-  nt_progress_take_locked(e, &w->progress);
+  nt_list_splice(&e->taken.done, &e->done);
+  nt_calls_take_locked(e);
+  nt_progress_take_locked(e);
   return !nt_list_empty(&e->backlog);
 }
 
@@ -64,18 +118,19 @@ static bool take_work_locked(nt_env *e, unsigned left, batch_work *w) {
    runs before napi_make_callback, which opens one in the task's context
    and drains the microtasks when it closes, as raw Node-API's completion
    does (see docs/performance.md, "The batch's work on the JS thread"). */
-static bool lone_plain_callback(batch_work *w) {
+static bool lone_plain_callback(nt_env *e) {
+  nt_link *done = &e->taken.done;
   napi_task t;
-  if (!nt_list_empty(&w->progress) || !nt_list_empty(&w->calls) ||
-      nt_list_empty(&w->done) || w->done.next->next != &w->done)
+  if (!nt_list_empty(&e->taken.progress) || !nt_list_empty(&e->taken.calls) ||
+      nt_list_empty(done) || done->next->next != done)
     return false;
-  t = NT_CONTAINER(w->done.next, struct napi_task__, link);
+  t = NT_CONTAINER(done->next, struct napi_task__, link);
   /* A signal's listener is removed (JS) when the task settles: keep that
      inside the batch's scope too. */
   return t->delivery == NT_DELIVER_CALLBACK && !t->aborted &&
          t->js_error == NT_NO_SLOT && (t->x == NULL || t->x->signal == NULL) &&
          t->output.kind_ != NAPI_TASK_OUT_COMPLETE_ &&
-         t->output.kind_ != NAPI_TASK_OUT_ERROR_;
+         !nt_output_is_error(&t->output);
 }
 
 /* The batch's callback scope, in the env's own async context (made on
@@ -106,7 +161,6 @@ static napi_callback_scope open_batch_scope(nt_env *e) {
    settles: its runner left without waking the loop). */
 static void batch(nt_env *e, unsigned left) {
   napi_env env = e->env;
-  batch_work w;
   napi_handle_scope hs;
   napi_callback_scope cs;
   napi_value call_callback = NULL;
@@ -125,20 +179,23 @@ static void batch(nt_env *e, unsigned left) {
     return;
   }
   nt_mutex_lock(&e->mu);
-  pump = take_work_locked(e, left, &w);
+  pump = take_work_locked(e, left);
   nt_mutex_unlock(&e->mu);
-  nt_list_splice(&w.done, &e->settle);
-  cs = lone_plain_callback(&w) ? NULL : open_batch_scope(e);
+  nt_list_splice(&e->taken.done, &e->settle);
+  cs = lone_plain_callback(e) ? NULL : open_batch_scope(e);
 
   /* In the order perform did things: progress it reported before asking
      JS is seen before the question (a perform waiting in call_js reports
-     nothing more), and all progress before the task settles. */
-  nt_progress_deliver_all(&w.progress);
-  nt_calls_run_all(e, &w.calls);
-  if (!nt_list_empty(&w.done))
-    napi_get_reference_value(env, e->call_callback, &call_callback);
-  while ((l = nt_list_shift(&w.done)) != NULL)
-    nt_task_settle(NT_CONTAINER(l, struct napi_task__, link), call_callback);
+     nothing more), and all progress before the task settles. A callback
+     that ends the env (the 'exit' listener empties env->taken) stops the
+     batch. */
+  if (nt_progress_deliver_all(e) && nt_calls_run_all(e)) {
+    if (!nt_list_empty(&e->taken.done))
+      napi_get_reference_value(env, e->call_callback, &call_callback);
+    while ((l = nt_list_shift(&e->taken.done)) != NULL)
+      nt_task_settle(NT_CONTAINER(l, struct napi_task__, link),
+                     call_callback);
+  }
 
   if (cs != NULL) napi_close_callback_scope(env, cs);
   napi_close_handle_scope(env, hs);
@@ -163,31 +220,12 @@ static void on_async_closed(uv_handle_t *handle) {
   maybe_finish(e);
 }
 
-/* Loop thread, at teardown, mu not held: drops every task of `dead`, each
-   taken off its list (and its progress off env->progress) under mu by the
-   caller. perform's data or the output is dropped, JS references are
-   deleted, and no JS runs. */
-static void drop_tasks(nt_env *e, nt_link *dead) {
-  nt_link *l;
-  napi_handle_scope hs;
-  bool scoped;
-
-  if (nt_list_empty(dead)) return;
-  scoped = napi_open_handle_scope(e->env, &hs) == napi_ok;
-  while ((l = nt_list_shift(dead)) != NULL) {
-    napi_task t = NT_CONTAINER(l, struct napi_task__, link);
-    nt_signal_detach(t);
-    nt_task_drop_all(t);
-  }
-  if (scoped) napi_close_handle_scope(e->env, hs);
-}
-
 /* Loop thread, from Node's env cleanup: drop everything that has not
    started, let running performs finish (their outputs are then dropped),
    and hold teardown open until the last of them is back. */
 void nt_loop_on_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
   nt_env *e = arg;
-  nt_link dead, *l;
+  nt_link dead;
 
   (void)handle;
   e->tearing_down = true;
@@ -204,18 +242,14 @@ void nt_loop_on_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
   /* Every task that is not running now is dropped at once: built and never
      delivered, waiting, ready, done, settling. Each of them is in one of
      these lists; running ones are in none, and come back through their
-     runner, which drops them (runner.c). */
+     runner, which drops them (runner.c). Requests a batch took and never
+     ran are answered (their performs wait for it). */
   nt_mutex_lock(&e->mu);
   nt_list_splice(&dead, &e->built);
-  for (l = e->queues.next; l != &e->queues; l = l->next)
-    nt_list_splice(&dead,
-                   &NT_CONTAINER(l, struct napi_task_queue__, env_link)
-                        ->waiting);
-  nt_list_splice(&dead, &e->backlog);
-  nt_list_splice(&dead, &e->done);
-  nt_list_splice(&dead, &e->settle);
-  nt_progress_unlink_locked(&dead);
+  take_unstarted_locked(e, &dead);
+  nt_calls_answer_taken_locked(e);
   nt_mutex_unlock(&e->mu);
+  nt_progress_drop_taken(e);
   drop_tasks(e, &dead);
   maybe_finish(e);
 }

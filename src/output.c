@@ -105,6 +105,11 @@ void nt_output_drop(napi_task_output *out) {
   out->data_ = NULL;
 }
 
+bool nt_output_is_error(const napi_task_output *out) {
+  return out->kind_ == NAPI_TASK_OUT_ERROR_ ||
+         (out->kind_ == NAPI_TASK_OUT_COMPLETE_ && out->complete_ == NULL);
+}
+
 void nt_progress_free(nt_progress_item *item) {
   while (item != NULL) {
     nt_progress_item *next = item->next;

@@ -73,6 +73,32 @@ for (const [how, deliver] of Object.entries(deliveries)) {
     balanced(t)
   })
 
+  // One rule for every error output napi_task.h names: each wins over the
+  // exception a call_js fn threw (napi_task_ok with a NULL complete once
+  // let the exception through).
+  t.test(`calljs_throws_every_error_output_wins (${how}): one precedence rule`, async t => {
+    calljs.handlers.throws = () => { throw new Error('from JS') }
+    const expected = {
+      uv: { code: 'ENOENT', syscall: 'open', path: '/call_js', errno: -2,
+        message: "ENOENT: no such file or directory, open '/call_js'" },
+      uvBad: { code: 'ERR_INVALID_ARG_VALUE',
+        message: `napi_task_error_uv: uv_err must be a negative libuv error code, got ${napi.pending_exception}` },
+      nullComplete: { code: 'ERR_INVALID_ARG_VALUE',
+        message: 'napi_task_ok() was given a NULL complete function' }
+    }
+    for (const [kind, want] of Object.entries(expected)) {
+      const before = common.counts()
+      const r = await deliver({ key: 'throws', errorOutput: kind })
+      t.type(r.err, Error, `${kind}: an Error`)
+      for (const [k, v] of Object.entries(want)) t.equal(r.err[k], v, `${kind}: ${k}`)
+      t.equal(r.value, undefined, `${kind}: no value`)
+      const after = balanced(t)
+      if (kind === 'nullComplete') {
+        t.equal(after.dropped - before.dropped, 1, `${kind}: the output's data was dropped`)
+      }
+    }
+  })
+
   t.test(`calljs_aborted_while_waiting (${how}): napi_cancelled, fn never runs, no hang`, async t => {
     // The task waits on a gate; once it runs, JS opens the gate and stays
     // blocked until perform is about to ask, then aborts. The JS thread

@@ -21,9 +21,9 @@ const HANG_MS = Number(process.env.EXIT_HANG_MS || 20000)
 // child that never gets there) is killed (SIGKILL) and reported as hung.
 // The clock starts at the exit call because start-up is slow under the
 // sanitizers (seconds under TSan with tap's hooks).
-const run = (scenario, hangMs = HANG_MS) => new Promise(resolve => {
-  const child = spawn(process.execPath, [fixture, scenario],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: process.env })
+const run = (scenario, hangMs = HANG_MS, file = fixture, args = [scenario], env = process.env) => new Promise(resolve => {
+  const child = spawn(process.execPath, [file, ...args],
+    { stdio: ['ignore', 'ignore', 'pipe'], env })
   let err = ''
   let hung = false
   const kill = () => { hung = true; child.kill('SIGKILL') }
@@ -45,7 +45,8 @@ const run = (scenario, hangMs = HANG_MS) => new Promise(resolve => {
     const exit = line('NAPI_TASK_EXIT')
     const atExit = line('NAPI_TASK_ATEXIT')
     const ms = exit && atExit ? Number(BigInt(atExit.ns) - BigInt(exit.ns)) / 1e6 : NaN
-    resolve({ code, signal, hung, hangMs, exit, atExit, ms, stderr: err })
+    const worker = err.match(/^NAPI_TASK_WORKER_EXIT (\d+)$/m)
+    resolve({ code, signal, hung, hangMs, exit, atExit, ms, stderr: err, workerCode: worker ? Number(worker[1]) : null })
   })
 })
 
@@ -69,6 +70,19 @@ const check = (t, r, label, todo) => {
     `${label}: ${r.atExit.started - r.exit.started} tasks started after the exit call (bound ${2 * POOL})`)
   t.equal(r.atExit.finished, r.atExit.started, `${label}: every perform that started finished before exit`)
   t.equal(r.atExit.callJsOther, 0, `${label}: call_js never returned an unexpected status`)
+  ledger(t, r, label)
+}
+
+// Every datum handed to napi-task was consumed or dropped exactly once by
+// the time the process ended (the atexit line), also on the main thread,
+// where no cleanup hook runs; but for the bytes of buffer outputs already
+// delivered, which belong to their JS Buffer (the child counts them).
+const ledger = (t, r, label) => {
+  const a = r.atExit
+  const inJs = (r.exit && r.exit.buffersInJs) || 0
+  t.equal(a.created, a.consumed + a.dropped + inJs,
+    `${label}: ledger balanced at exit (${a.created} created = ${a.consumed} consumed + ${a.dropped} dropped + ${inJs} Buffers in JS)`)
+  t.equal(a.twice, 0, `${label}: nothing consumed or dropped twice`)
 }
 
 t.test('exit_backlog: process.exit() with a long backlog is prompt', async t => {
@@ -94,4 +108,83 @@ t.test('exit_call_js_waiting: process.exit() while performs wait in call_js', as
 
 t.test('exit_from_call_js_fn: process.exit() from inside a call_js fn', async t => {
   check(t, await run('inCallJs', 10000), 'in a call_js fn')
+})
+
+// The exit matrix (docs/reliability.md, "Ending the process"): every way JS
+// ends the process, from every place the library calls JS (and a timer),
+// while tasks are in every state. test/fixtures/torture/exit-matrix.js
+// sets the states up; see its header. An exception thrown by a call_js fn
+// does not end the process (it becomes the task's error), so that cell
+// is not one.
+const matrix = path.join(__dirname, 'fixtures', 'torture', 'exit-matrix.js')
+// Without tap's NODE_OPTIONS (its loaders make each child start several
+// times slower; these children need none of them).
+const MATRIX_ENV = { ...process.env, UV_THREADPOOL_SIZE: '16' }
+delete MATRIX_ENV.NODE_OPTIONS
+const WAYS = ['exit', 'throw', 'reject']
+const PLACES = ['timer', 'callback', 'promise', 'progress', 'calljs']
+const runCell = (way, place, where = 'main', hangMs = HANG_MS) =>
+  run(null, hangMs, matrix, where === 'worker' ? [way, place, 'worker'] : [way, place], MATRIX_ENV)
+
+const checkCell = (t, r, way, place, where) => {
+  const label = `${way} from ${place} (${where})`
+  t.notOk(r.hung, `${label}: the process exits`)
+  const code = way === 'exit' ? 0 : 1
+  if (where === 'main') {
+    t.equal(r.code, code, `${label}: exit code ${code}`, r.code === code ? {} : { signal: r.signal, stderr: r.stderr.slice(-6000) })
+  } else {
+    t.equal(r.code, 0, `${label}: the process exits 0`, r.code === 0 ? {} : { signal: r.signal, stderr: r.stderr.slice(-6000) })
+    t.equal(r.workerCode, code, `${label}: the worker exits ${code}`)
+  }
+  t.ok(r.exit && r.atExit, `${label}: both counter lines printed`, r.exit && r.atExit ? {} : { stderr: r.stderr.slice(-3000) })
+  if (!r.exit || !r.atExit) return
+  // Every state held something when the process ended.
+  const h = r.exit.held
+  t.equal(h.built, 3, `${label}: 3 built, never delivered`)
+  t.equal(h.queued, 2, `${label}: 2 waiting in a full queue`)
+  t.ok(h.backlog > 0, `${label}: ${h.backlog} ready in the backlog`)
+  t.ok(h.running > 0, `${label}: ${h.running} running`)
+  t.ok(h.callJsWaiting >= 2, `${label}: ${h.callJsWaiting} waiting in call_js`)
+  t.ok(h.progressPending >= 4, `${label}: ${h.progressPending} progress values not delivered`)
+  t.ok(h.doneNotSettled >= 2, `${label}: ${h.doneNotSettled} done, not settled`)
+  ledger(t, r, label)
+  t.equal(r.atExit.callJsOther, 0, `${label}: call_js never returned an unexpected status`)
+  t.equal(r.atExit.callJsDataGone, 0, `${label}: no call_js fn ran on after its perform was answered`)
+}
+
+for (const where of ['main', 'worker']) {
+  t.test(`exit_matrix (${where}): every way of ending, from every place, with tasks in every state`, async t => {
+    const cells = WAYS.flatMap(way => PLACES.map(place => [way, place]))
+      .filter(([way, place]) => !(way === 'throw' && place === 'calljs'))
+    for (let i = 0; i < cells.length; i += 2) { // two children at a time
+      const pair = cells.slice(i, i + 2)
+      const rs = await Promise.all(pair.map(([way, place]) => runCell(way, place, where)))
+      rs.forEach((r, j) => checkCell(t, r, pair[j][0], pair[j][1], where))
+    }
+  })
+}
+
+// Regression: process.exit() (or an uncaught exception) from on_progress or
+// a call_js fn while the same batch had taken other performs' call_js
+// requests: nothing answered them, and Node's join of the threadpool hung
+// for ever (8 runs in 20). The exit matrix builds that batch on purpose;
+// here it runs EXIT_REPEAT times (10 by default) per case, and every child
+// must exit within 10 s of its exit call.
+const REPEAT = Number(process.env.EXIT_REPEAT || 10)
+t.test(`exit_call_js_taken_no_hang: ${REPEAT} children per case, each exits`, async t => {
+  for (const [way, place] of [['exit', 'progress'], ['throw', 'progress'], ['exit', 'calljs']]) {
+    let exited = 0
+    let balanced = 0
+    const failures = []
+    for (let i = 0; i < REPEAT; i += 2) {
+      const rs = await Promise.all([runCell(way, place, 'main', 10000), runCell(way, place, 'main', 10000)].slice(0, Math.min(2, REPEAT - i)))
+      for (const r of rs) {
+        if (!r.hung && r.atExit) exited++
+        else if (failures.length < 2) failures.push(r.stderr.slice(-2000))
+        if (r.atExit && r.atExit.created === r.atExit.consumed + r.atExit.dropped && r.atExit.twice === 0) balanced++
+      }
+    }
+    t.equal(exited, REPEAT, `${way} from ${place}: ${exited} of ${REPEAT} exited`, failures.length ? { failures } : {})
+    t.equal(balanced, REPEAT, `${way} from ${place}: ${balanced} of ${REPEAT} balanced the ledger`)
+  }
 })

@@ -15,11 +15,17 @@ typedef struct ask_req {
   double answer;
 } ask_req;
 
+/* The error outputs perform can return (napi_task.h lists them): each must
+   win over a call_js exception. */
+enum { ERR_OUT_NONE, ERR_OUT_ERROR, ERR_OUT_UV, ERR_OUT_UV_BAD,
+       ERR_OUT_NULL_COMPLETE };
+
 typedef struct ask_job {
   ask_req req;
   int gate_before;   /* -1: none; waited on before asking */
   bool wait_closing; /* poll napi_task_cancelled first (env teardown) */
-  bool error_output; /* return an error output whatever call_js said */
+  int error_output;  /* ERR_OUT_*: return that error output whatever
+                        call_js said */
   int progress;      /* report 1..progress before asking */
 } ask_job;
 
@@ -58,14 +64,25 @@ static napi_task_output perform_ask(napi_task_ctx ctx, void *data) {
   s = napi_task_call_js(ctx, ask_fn, &j.req);
   atomic_store(&ctr.call_status, (int)s);
   atomic_fetch_add(&ctr.finished, 1);
-  if (j.error_output)
-    return napi_task_error("ETEST_PERFORM", "call_js returned %d", (int)s);
+  switch (j.error_output) {
+    case ERR_OUT_ERROR:
+      return napi_task_error("ETEST_PERFORM", "call_js returned %d", (int)s);
+    case ERR_OUT_UV:
+      return napi_task_error_uv(UV_ENOENT, "open", "/call_js");
+    case ERR_OUT_UV_BAD: /* a non-negative code: an error of its own */
+      return napi_task_error_uv((int)s, "open", NULL);
+    case ERR_OUT_NULL_COMPLETE: /* misuse, documented as an error output */
+      return napi_task_ok(NULL, tr_new(0), tr_drop);
+    default:
+      break;
+  }
   if (s != napi_ok) /* dropped when the handler's exception wins */
     return napi_task_ok(complete_number, tr_new(-(double)s), tr_drop);
   return napi_task_ok_double(j.req.answer * 2);
 }
 
-/* ask({key, question, errorOutput, gateBefore, waitClosing, progress,
+/* ask({key, question, errorOutput: true|'uv'|'uvBad'|'nullComplete',
+        gateBefore, waitClosing, progress,
         onProgress, signal}, cb?):
    perform reports progress 1..progress (QUEUE), then asks
    calljs.handlers[key](question) through napi_task_call_js and resolves
@@ -84,7 +101,18 @@ static napi_value ask(napi_env env, napi_callback_info info) {
   if ((v = opt(env, o, "key")) != NULL)
     arg_string(env, v, j->req.key, sizeof(j->req.key));
   j->req.question = opt_num(env, o, "question", 0);
-  j->error_output = opt_bool(env, o, "errorOutput");
+  /* errorOutput: true (napi_task_error), or 'uv', 'uvBad', 'nullComplete' */
+  if ((v = opt(env, o, "errorOutput")) != NULL) {
+    char kind[16] = "";
+    napi_valuetype type = napi_undefined;
+    napi_typeof(env, v, &type);
+    if (type == napi_string) arg_string(env, v, kind, sizeof(kind));
+    j->error_output = strcmp(kind, "uv") == 0             ? ERR_OUT_UV
+                      : strcmp(kind, "uvBad") == 0        ? ERR_OUT_UV_BAD
+                      : strcmp(kind, "nullComplete") == 0 ? ERR_OUT_NULL_COMPLETE
+                      : opt_bool(env, o, "errorOutput")   ? ERR_OUT_ERROR
+                                                          : ERR_OUT_NONE;
+  }
   j->wait_closing = opt_bool(env, o, "waitClosing");
   j->gate_before = (int)opt_num(env, o, "gateBefore", -1);
   j->progress = (int)opt_num(env, o, "progress", 0);

@@ -72,6 +72,15 @@ void tr_drop_bytes(void *p) {
   free(h);
 }
 
+tr_ledger tr_counts(void) {
+  tr_ledger l;
+  l.created = atomic_load(&created);
+  l.consumed = atomic_load(&consumed);
+  l.dropped = atomic_load(&dropped);
+  l.twice = atomic_load(&twice);
+  return l;
+}
+
 /* ---- small shared helpers ---- */
 
 NT_THREAD_LOCAL napi_status last_status = napi_ok;

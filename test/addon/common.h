@@ -43,6 +43,11 @@ void tr_drop(void *t);
 /* A drop for plain malloc'd bytes that counts too (strings, buffers). */
 void tr_drop_bytes(void *p);
 void *tr_bytes(size_t n);
+/* The ledger so far (any thread): common.counts() in JS. */
+typedef struct tr_ledger {
+  long created, consumed, dropped, twice;
+} tr_ledger;
+tr_ledger tr_counts(void);
 
 /* Throws a plain Error and returns NULL when a Node-API call fails. */
 #define CHECK(env, call)                                          \

@@ -36,6 +36,7 @@
   X(finalizerBuildOk) \
   X(callJsRan)     \
   X(callJsWaiting) \
+  X(callJsAsked)   \
   X(nested)        \
   X(completes)     \
   X(lightCreated)  \
@@ -60,8 +61,9 @@ static napi_value stats(napi_env env, napi_callback_info info) {
 
 /* reportAtExit(): prints the counters with the monotonic clock (the one
    process.hrtime.bigint() reads) from an atexit handler, i.e. after Node's
-   process.exit() has joined the threadpool, as one line on stderr:
-   NAPI_TASK_ATEXIT {"ns":"...","started":...,...} */
+   process.exit() has joined the threadpool, as one line on stderr, the
+   ledger of tracked data (common.counts()) last:
+   NAPI_TASK_ATEXIT {"ns":"...","started":...,...,"twice":...} */
 static void at_exit(void) {
   fprintf(stderr, "NAPI_TASK_ATEXIT {\"ns\":\"%llu\"",
           (unsigned long long)uv_hrtime());
@@ -69,6 +71,11 @@ static void at_exit(void) {
   fprintf(stderr, ",\"" #name "\":%ld", atomic_load(&st_##name));
   STATS(STAT_PRINT)
 #undef STAT_PRINT
+  {
+    tr_ledger l = tr_counts();
+    fprintf(stderr, ",\"created\":%ld,\"consumed\":%ld,\"dropped\":%ld,"
+            "\"twice\":%ld", l.created, l.consumed, l.dropped, l.twice);
+  }
   fprintf(stderr, "}\n");
   fflush(stderr);
 }
@@ -125,6 +132,9 @@ typedef struct job {
   int out;        /* OUT_* */
   int gate_before;    /* -1, or a gate (4..7) waited on before anything */
   int until_cancelled; /* after the steps, wait for napi_task_cancelled */
+  int wait_before;     /* -1, or a gate (0..15) waited on before anything,
+                          until the task is cancelled (child processes
+                          only: any gate id) */
 } job;
 
 static napi_task_output perform_job(napi_task_ctx ctx, void *data);
@@ -134,7 +144,7 @@ static tracked *build_plain_data(void) {
   job *j = calloc(1, sizeof(*j));
   tracked *tr = tr_new(0);
   if (j == NULL) abort();
-  j->gate = j->gate_before = -1;
+  j->gate = j->gate_before = j->wait_before = -1;
   tr->extra = j;
   return tr;
 }
@@ -209,7 +219,7 @@ static void deliver_nested(napi_env env) {
   napi_task t;
   napi_value p;
   if (j == NULL) abort();
-  j->gate = j->gate_before = -1;
+  j->gate = j->gate_before = j->wait_before = -1;
   j->spin_us = 50;
   tr->extra = j;
   if (napi_task_build(env, perform_job, tr, drop_with_extra, &t) != napi_ok) return;
@@ -252,6 +262,8 @@ static napi_task_output perform_job(napi_task_ctx ctx, void *data) {
   tr_consume(tr);
 
   if (j.gate_before >= 0) gate_wait(gate_get(j.gate_before));
+  if (j.wait_before >= 0 && !gate_wait_or_cancel(gate_get(j.wait_before), ctx))
+    j.progress = j.call_js = 0;
   for (step = 0; step < j.progress || step < j.call_js; step++) {
     if (step < j.progress) {
       napi_task_output o;
@@ -277,6 +289,7 @@ static napi_task_output perform_job(napi_task_ctx ctx, void *data) {
       c->magic = CJS_LIVE;
       c->nested = j.nested && step == 0;
       atomic_fetch_add(&st_callJsWaiting, 1);
+      BUMP(callJsAsked);
       s = napi_task_call_js(ctx, call_js_fn, c);
       atomic_fetch_sub(&st_callJsWaiting, 1);
       ran = c->ran;
@@ -361,6 +374,8 @@ static napi_value task(napi_env env, napi_callback_info info) {
   if (j->gate_before >= 0 && (j->gate_before < 4 || j->gate_before > 7))
     j->gate_before = -1;
   j->until_cancelled = opt_int(env, argv[0], "untilCancelled", 0);
+  j->wait_before = opt_int(env, argv[0], "waitBefore", -1);
+  if (j->wait_before >= 16) j->wait_before = -1;
   j->progress = opt_int(env, argv[0], "progress", 0);
   j->call_js = opt_int(env, argv[0], "callJs", 0);
   j->nested = opt_int(env, argv[0], "nested", 0);
