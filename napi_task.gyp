@@ -11,22 +11,32 @@
 #   This target compiles C files only, so no C++ sees them. /W4 is MSVC's
 #   -Wall -Wextra. Untested: nothing on this project's machines runs MSVC
 #   (mingw-w64 builds the same sources for Windows in CI).
+#
+# napi_task_checks=1 (GYP_DEFINES; tools/gyp.js sets it for this
+# repository's own builds) compiles in the invariant checks (NT_CHECK in
+# src/internal.h). Consumers' builds leave them out.
 {
+  'variables': {'napi_task_checks%': 0},
   'targets': [
     {
       'target_name': 'napi_task',
+      'conditions': [
+        ['napi_task_checks==1', {'defines': ['NAPI_TASK_CHECKS']}],
+      ],
       'type': 'static_library',
       'sources': [
         'src/alloc.c',
-        'src/calls.c',
+        'src/calljs.c',
         'src/deliver.c',
+        'src/end.c',
         'src/env.c',
         'src/errors.c',
         'src/legacy.c',
-        'src/loop.c',
         'src/output.c',
+        'src/progress.c',
         'src/queue.c',
         'src/runner.c',
+        'src/settle.c',
         'src/signal.c',
         'src/task.c',
       ],

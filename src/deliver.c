@@ -1,10 +1,8 @@
 /*
- * Delivery and settle: a task's two JS-thread moments around its run.
- * Delivery (schedule, promise) consumes the handle, keeps the callback or
+ * Delivery (schedule, promise): consumes the handle, keeps the callback or
  * makes the promise, captures the async context, attaches the signal and
- * hands the task to the runners; settle, in the loop's batch, turns the
- * result into the callback's arguments or the promise's value, and frees
- * the task. Calls signal.c, task.c, runner.c, env.c, output.c, errors.c.
+ * hands the task to the runners. Settling is settle.c's. JS thread. Calls
+ * signal.c, task.c, runner.c, env.c, output.c, errors.c.
  */
 #include "internal.h"
 
@@ -15,10 +13,8 @@ static napi_status fail(napi_task t, napi_status status) {
 }
 
 /* The default resource name, made once per env as element 0 of the env's
-   holder object (env.c, env_js_src): creating the string per task was a
-   large share of a promise task's cost on the JS thread (see
-   docs/performance.md, "The default resource name"). Nothing else can
-   reach the holder, so the element is always that string. */
+   holder object (env.c, env_js_src; docs/decisions.md, D6). Nothing else
+   can reach the holder, so the element is always that string. */
 static napi_status default_name(nt_env *e, napi_value *name) {
   napi_value holder;
   napi_status s;
@@ -72,7 +68,7 @@ static void settle_early(nt_env *e, napi_task t) {
   t->aborted = true;
   nt_task_drop_data(t);
   t->state = NT_SETTLING;
-  nt_list_push(&e->settle, &t->link);
+  nt_list_push(&e->settle_early, &t->link);
   nt_mutex_lock(&e->mu);
   nt_env_wake(e);
   nt_mutex_unlock(&e->mu);
@@ -108,19 +104,26 @@ static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
 
   if (t == NULL) return napi_invalid_arg;
   if (t->delivered) return delivered_again(t);
-  /* From here the handle is consumed, whatever happens. */
+  /* From here the handle is consumed, whatever happens. It stays on
+     env->built while JS may run (async_hooks, the signal's getters): JS
+     that ends the process finds it there (end.c, nt_end_on_exit). */
   t->delivered = true;
-  nt_list_remove(&t->link); /* off env->built */
-  /* Built before the process's 'exit' event, delivered after it: nothing
-     will run any more (loop.c, nt_loop_on_exit dropped its data). */
-  if (t->env->tearing_down) return fail(t, napi_cancelled);
-  if ((s = keep_delivery(t, kind, callback, promise)) != napi_ok)
+  s = nt_env_ended(t->env) ? napi_cancelled
+                           : keep_delivery(t, kind, callback, promise);
+  if (s != napi_ok) {
+    nt_list_remove(&t->link);
     return fail(t, s);
+  }
   t->delivery = (uint8_t)kind;
   s = async_context(t, kind == NT_DELIVER_PROMISE ? *promise : NULL);
   if (s == napi_ok && t->x != NULL && t->x->signal_ref != NULL)
     s = nt_signal_attach(t, &aborted);
+  nt_list_remove(&t->link); /* off env->built */
+  /* Built before the 'exit' event, or it came meanwhile: nothing will run
+     any more, and its data is dropped. */
+  if (s == napi_ok && nt_env_ended(t->env)) s = napi_cancelled;
   if (s != napi_ok) {
+    nt_signal_detach(t);
     forget_promise(t);
     return fail(t, s);
   }
@@ -152,84 +155,4 @@ napi_status napi_task_promise(napi_task task, napi_value *promise) {
   s = deliver(task, NT_DELIVER_PROMISE, NULL, promise);
   if (s != napi_ok && promise != NULL) *promise = NULL;
   return s;
-}
-
-/* args[0], args[1] = (err, value) for a node-style callback: (error,
-   undefined) or (null, value), value undefined when no JS value could be
-   made (still exactly two arguments). False when Node-API could not make
-   them: the callback is then not called, rather than called with garbage
-   (found by fault injection: a failed napi_get_null crashed V8). */
-static bool callback_args(napi_env env, napi_value error, napi_value value,
-                          napi_value *args) {
-  if (error != NULL) {
-    args[0] = error;
-    return napi_get_undefined(env, &args[1]) == napi_ok;
-  }
-  args[1] = value;
-  return napi_get_null(env, &args[0]) == napi_ok &&
-         (value != NULL || napi_get_undefined(env, &args[1]) == napi_ok);
-}
-
-/* The result: the abort (listener), a call_js exception, or the output.
-   *error is set for a failure, else *value (either may stay NULL when no
-   JS value could be made). */
-static void settle_result(napi_task t, napi_value *value, napi_value *error) {
-  napi_env env = t->env->env;
-  napi_value slots;
-
-  if (t->aborted) {
-    nt_output_drop(&t->output);
-    *error = nt_make_abort_error(env, nt_signal_reason(t));
-  } else if (t->js_error != NT_NO_SLOT && !nt_output_is_error(&t->output)) {
-    nt_output_drop(&t->output);
-    if (napi_get_reference_value(env, t->env->slots, &slots) == napi_ok)
-      napi_get_element(env, slots, t->js_error, error);
-  } else {
-    nt_output_to_js(env, &t->output, value, error);
-  }
-}
-
-/* Callback delivery: call_callback(slot, err, value) calls callback(err,
-   value) as a plain function (call_callback is an arrow function: the
-   receiver napi_make_callback wants, an object, is itself). An exception
-   thrown by the user's callback is an uncaught exception, as with any
-   Node callback. */
-static void call_back(napi_task t, napi_value call_callback,
-                      napi_value error, napi_value value) {
-  napi_env env = t->env->env;
-  napi_value args[3], returned;
-  napi_status s;
-
-  if (napi_create_uint32(env, t->callback, &args[0]) != napi_ok ||
-      !callback_args(env, error, value, &args[1]))
-    return;
-  /* Deno writes *result even when it is NULL: every out-parameter
-     napi-task passes is a real one. */
-  s = napi_make_callback(env, t->async, call_callback, call_callback, 3,
-                         args, &returned);
-  /* Only then surely taken: napi_pending_exception may also mean that
-     JS could not run at all. Clearing it twice is harmless. */
-  t->callback_taken = s == napi_ok;
-  if (s == napi_pending_exception) nt_fatal_exception(env);
-}
-
-/* JS thread, in the batch: the callback runs or the promise settles, and
-   the task is freed. */
-void nt_task_settle(napi_task t, napi_value call_callback) {
-  napi_env env = t->env->env;
-  napi_value value = NULL, error = NULL;
-
-  t->state = NT_SETTLING;
-  settle_result(t, &value, &error);
-  if (t->delivery == NT_DELIVER_PROMISE) {
-    if (error != NULL)
-      napi_reject_deferred(env, t->deferred, error);
-    else
-      napi_resolve_deferred(env, t->deferred, value);
-    t->deferred = NULL;
-  } else if (call_callback != NULL) {
-    call_back(t, call_callback, error, value);
-  }
-  nt_signal_detach(t);
-  nt_task_free(t);
 }

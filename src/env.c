@@ -5,8 +5,9 @@
  * JS values it keeps for tasks (the slots store). JS thread, but
  * nt_env_wake (mu held, any thread). Calls errors.c.
  *
- * back edge: env.c -> loop.c (nt_loop_on_async, nt_loop_on_teardown,
- * nt_loop_on_exit). Making the record registers the loop thread's entry
+ * back edge: env.c -> settle.c (nt_settle_on_async).
+ * back edge: env.c -> end.c (nt_end_on_teardown, nt_end_on_exit).
+ * Making the record registers the loop thread's entry
  * points with libuv and Node; they are passed as function pointers and
  * never called from here.
  */
@@ -51,7 +52,7 @@ static uint64_t linger_ns(void) {
   return (uint64_t)n * 1000u;
 }
 
-/* process.on('exit', nt_loop_on_exit), once per env record. */
+/* process.on('exit', nt_end_on_exit), once per env record. */
 static napi_status listen_exit(nt_env *e) {
   napi_env env = e->env;
   napi_value global, process, on, argv[2], returned;
@@ -63,7 +64,7 @@ static napi_status listen_exit(nt_env *e) {
       (s = napi_create_string_utf8(env, "exit", NAPI_AUTO_LENGTH, &argv[0])) !=
           napi_ok ||
       (s = napi_create_function(env, "napiTaskExit", NAPI_AUTO_LENGTH,
-                                nt_loop_on_exit, e, &argv[1])) != napi_ok)
+                                nt_end_on_exit, e, &argv[1])) != napi_ok)
     return s;
   return napi_call_function(env, process, on, 2, argv, &returned);
 }
@@ -73,7 +74,7 @@ static napi_status listen_exit(nt_env *e) {
    and the function that settles a callback task. That function takes the
    callback out of the store and calls it, in JS, where reading and
    clearing an element costs a few instructions instead of two Node-API
-   element accesses (see docs/performance.md, "Where the memory goes").
+   element accesses (docs/decisions.md, D7).
    Holder and store have no prototype, so no accessor that user code puts
    on Object.prototype or Array.prototype can see or divert what they hold,
    and the function uses no global (Reflect, Function.prototype.call) that
@@ -83,7 +84,8 @@ static napi_status listen_exit(nt_env *e) {
    runtime cannot say (no process.getBuiltinModule before Node 20.16). The
    fifth, whether this is Deno, which runs async cleanup hooks with no
    HandleScope while its napi_async_destroy makes a handle (env->
-   no_handles_at_teardown). */
+   no_handles_at_end). The sixth, whether the process is emitting 'exit'
+   (process._exiting, where the runtime has it). */
 static const char env_js_src[] =
     "(() => {\n"
     "  'use strict'\n"
@@ -99,7 +101,10 @@ static const char env_js_src[] =
     "  const wt = typeof get === 'function' ? get('worker_threads') : undefined\n"
     "  const deno = typeof process === 'object' && process !== null &&\n"
     "    process.versions !== undefined && process.versions.deno !== undefined\n"
-    "  return [holder, slots, napiTaskCallback, wt && wt.isMainThread, deno]\n"
+    "  const exiting = typeof process === 'object' && process !== null &&\n"
+    "    process._exiting === true\n"
+    "  return [holder, slots, napiTaskCallback, wt && wt.isMainThread, deno,\n"
+    "    exiting]\n"
     "})()";
 
 /* made[i] as a boolean; false when it is not one. */
@@ -125,6 +130,7 @@ static napi_status make_js(nt_env *e) {
   napi_env env = e->env;
   napi_value src, made, holder, slots, fn;
   napi_status s;
+  bool exiting;
   if ((s = napi_create_string_utf8(env, env_js_src, NAPI_AUTO_LENGTH,
                                    &src)) != napi_ok ||
       (s = napi_run_script(env, src, &made)) != napi_ok ||
@@ -133,7 +139,11 @@ static napi_status make_js(nt_env *e) {
       (s = napi_get_element(env, made, 2, &fn)) != napi_ok)
     return s;
   e->main_thread = is_main_thread(e, made);
-  element_bool(env, made, 4, &e->no_handles_at_teardown);
+  element_bool(env, made, 4, &e->no_handles_at_end);
+  /* Made while 'exit' is being emitted: its own listener, added now,
+     would not be called, and nothing it built would ever be dropped. */
+  if (element_bool(env, made, 5, &exiting) && exiting)
+    atomic_store(&e->phase, (unsigned)NT_ENV_ENDED);
   if ((s = napi_create_reference(env, holder, 1, &e->holder)) != napi_ok ||
       (s = napi_create_reference(env, slots, 1, &e->slots)) != napi_ok)
     return s;
@@ -157,9 +167,8 @@ static void init_lists(nt_env *e) {
   nt_list_init(&e->progress);
   nt_list_init(&e->calls);
   nt_list_init(&e->queues);
-  nt_list_init(&e->settle);
+  nt_list_init(&e->settle_early);
   nt_list_init(&e->built);
-  nt_list_init(&e->runner_reqs);
   nt_list_init(&e->kept_signals);
   nt_list_init(&e->taken.done);
   nt_list_init(&e->taken.calls);
@@ -172,16 +181,16 @@ static nt_env *env_create(napi_env env) {
 
   if (e == NULL) return NULL;
   e->env = env;
-  e->max_runners = pool_size();
-  e->linger_ns = linger_ns();
-  atomic_init(&e->closing, false);
-  atomic_init(&e->backlog_gen, 0u);
+  e->sched.pool = pool_size();
+  e->sched.linger_ns = linger_ns();
+  atomic_init(&e->phase, (unsigned)NT_ENV_OPEN);
+  atomic_init(&e->sched.backlog_gen, 0u);
   init_lists(e);
   if (napi_get_uv_event_loop(env, &e->loop) != napi_ok) goto fail;
   if (make_js(e) != napi_ok) goto fail_ref;
   if (nt_mutex_init_adaptive(&e->mu) != 0) goto fail_ref;
   if (nt_cond_init(&e->cond) != 0) goto fail_mu;
-  if (uv_async_init(e->loop, &e->async, nt_loop_on_async) != 0)
+  if (uv_async_init(e->loop, &e->async, nt_settle_on_async) != 0)
     goto fail_cond;
   /* Only delivered, unsettled tasks keep the loop alive (nt_env_retain). */
   uv_unref((uv_handle_t *)&e->async);
@@ -190,7 +199,7 @@ static nt_env *env_create(napi_env env) {
      fault injection: a failed hook after the listener freed e, and the
      'exit' event then used it). A hook can be removed again; a listener
      cannot be taken back from here. */
-  if (napi_add_async_cleanup_hook(env, nt_loop_on_teardown, e, &e->hook) !=
+  if (napi_add_async_cleanup_hook(env, nt_end_on_teardown, e, &e->hook) !=
       napi_ok)
     goto fail_async;
   if (listen_exit(e) != napi_ok) {
@@ -218,7 +227,7 @@ nt_env *nt_env_get(napi_env env) {
   nt_env *e = t_cache;
   nt_link *l;
 
-  if (e != NULL && e->env == env) return e->tearing_down ? NULL : e;
+  if (e != NULL && e->env == env) return nt_env_ended(e) ? NULL : e;
   nt_once(&g_once, g_init);
   e = NULL;
   nt_mutex_lock(&g_mu);
@@ -236,7 +245,7 @@ nt_env *nt_env_get(napi_env env) {
     nt_list_push(&g_envs, &e->env_link);
     nt_mutex_unlock(&g_mu);
   }
-  if (e->tearing_down) return NULL;
+  if (nt_env_ended(e)) return NULL;
   t_cache = e;
   return e;
 }
@@ -244,12 +253,12 @@ nt_env *nt_env_get(napi_env env) {
 void nt_env_wake(nt_env *e) {
   /* mu held: teardown closes the handle under mu, so no send can race the
      close (uv_async_send on a closing handle is undefined). */
-  if (!e->torn_down) uv_async_send(&e->async);
+  if (!nt_env_ended(e)) uv_async_send(&e->async);
 }
 
 /* Callbacks of delivered tasks (and call_js exceptions) live in the env's
    slots store, a prototype-less object used as an array, not in a
-   napi_ref each (see docs/performance.md, "Where the memory goes").
+   napi_ref each (docs/decisions.md, D7).
    Settling takes the callback out of the store in JS (env_js_src); a slot
    whose value was never taken out (delivery failed, JS could not run, a
    call_js exception) is cleared by nt_slot_release. Either way the index
@@ -287,8 +296,8 @@ napi_status nt_slot_store(nt_env *e, napi_value value, uint32_t *slot) {
 void nt_slot_release(nt_env *e, uint32_t slot, bool taken) {
   napi_env env = e->env;
   napi_value store, undefined, exc = NULL;
-  /* During teardown JS objects may be gone; the store dies with the env. */
-  if (!taken && !e->tearing_down) {
+  /* From teardown on JS objects may be gone; the store dies with the env. */
+  if (!taken && !nt_env_torn_down(e)) {
     /* Node-API refuses to touch objects with an exception pending (a
        delivery that failed because JS threw): set it aside meanwhile. */
     nt_take_exception(env, &exc);
@@ -309,7 +318,7 @@ void nt_env_free(nt_env *e) {
     napi_async_destroy(e->env, e->batch);
   delete_js(e);
   free(e->free_slots);
-  free(e->spare_runner);
+  free(e->sched.spare);
   napi_remove_async_cleanup_hook(e->hook);
   nt_cond_destroy(&e->cond);
   nt_mutex_destroy(&e->mu);

@@ -7,7 +7,8 @@
  * threads run "runners": libuv work requests that pull ready tasks from the
  * env's backlog and run their perform. Everything the two sides share sits
  * behind the env's mutex `mu`, except the per-task `cancelled` flag and the
- * env's `closing` flag, which are atomics that perform polls.
+ * env's `phase`, atomics that perform polls, and the scheduler's
+ * `backlog_gen`, which a lingering runner watches.
  *
  * Lock order: there is none to get wrong. nt_env.mu and the global
  * env-list lock (env.c) are never held together, and no Node-API call and
@@ -104,8 +105,8 @@ struct napi_task_queue__ {
 /* What only some tasks use (a name, a signal, progress): allocated on the
    JS thread by the setter that needs it, before delivery; the task's `x`
    pointer is read-only from delivery on. Most tasks never have one, which
-   keeps the record every in-flight task holds small (docs/performance.md,
-   where the memory goes). */
+   keeps the record every in-flight task holds small (docs/decisions.md,
+   D12). */
 typedef struct nt_task_extra {
   napi_task task;           /* the owner, for the lists below */
 
@@ -150,8 +151,9 @@ struct napi_task__ {
     napi_task_output output;
   };
   /* In exactly one list while BUILT (env->built), WAITING (queue FIFO),
-     READY (backlog), DONE (env->done) or SETTLING (env->settle or the
-     batch's local list); self-linked while RUNNING. */
+     READY (backlog), DONE (env->done, or env->taken.done once the batch
+     took it) or SETTLING (env->settle_early); in none while RUNNING, and
+     none once settle took it. */
   nt_link link;
 
   /* JS thread only, or read-only once delivered (x, queue). */
@@ -172,7 +174,7 @@ struct napi_task__ {
   /* Delivery has consumed the handle. Checked by setters, discard and a
      second delivery instead of `state`, which runners write under mu. */
   bool delivered;
-  bool retained;            /* counted in env->outstanding */
+  bool retained;            /* counted in env->unsettled */
   bool callback_taken;      /* call_callback has taken it out of the store */
 };
 
@@ -187,89 +189,130 @@ typedef struct nt_call {
 } nt_call;
 
 /* NAPI_TASK_LINGER_US (env.c reads it, runner.c lingers): default and
-   most, in microseconds. */
+   most, in microseconds (docs/decisions.md, D4). */
 #define NT_LINGER_DEFAULT_US 50u
 #define NT_LINGER_MAX_US 1000u
+
+/* The env's life: one phase, only ever advanced, by the loop thread with
+   mu held. Any thread reads it: atomically without the lock (perform polls
+   it, a lingering runner watches it) or under mu. */
+typedef enum {
+  NT_ENV_OPEN,      /* tasks are built, run and settled */
+  NT_ENV_CLOSING,   /* a worker's 'exit' event: perform is cancelled,
+                       call_js answers napi_cancelled, runners take no
+                       task; the worker's teardown follows */
+  NT_ENV_ENDED,     /* the main thread's 'exit' event (D13): no task is
+                       built, starts or settles, no uv_async_send is made;
+                       what had not run is dropped, runners drop what
+                       performs return. JS still runs. */
+  NT_ENV_TORN_DOWN, /* the env's cleanup hook: as ENDED, and JS is gone */
+  NT_ENV_CLOSED     /* the async handle is closed: the record is freed once
+                       no runner or task is left */
+} nt_phase;
+
+/* The scheduler's record (runner.c): where the env's runners are, and
+   what the lingering policy remembers. A runner handed to libuv is in
+   exactly one place: queued in libuv, working (in runner_work, maybe
+   inside a perform, maybe lingering), or exited (past runner_work, its
+   completion not yet run). runner.c's sched_check_locked states the
+   invariants;
+   checked builds run it at every transition. */
+typedef struct nt_sched {
+  /* Set once at creation. */
+  unsigned pool;         /* libuv's threadpool size */
+  uint64_t linger_ns;    /* NAPI_TASK_LINGER_US in ns; 0: never linger */
+
+  /* Protected by env->mu. */
+  unsigned runners;      /* handed to libuv, completion not yet run */
+  unsigned working;      /* in runner_work */
+  unsigned performing;   /* working and inside a perform */
+  unsigned exited;       /* exited with work done or budget spent */
+  unsigned exited_idle;  /* exited after a linger that caught nothing */
+  uint64_t exited_at;    /* uv_hrtime() when the last of `exited` left */
+  bool lingering;        /* a working runner lingers: at most one */
+  unsigned linger_misses;/* lingers in a row that caught nothing */
+  unsigned linger_skip;  /* chances to linger still to let go by */
+
+  /* Written with mu held whenever a task enters the backlog; a lingering
+     runner watches it without the lock. */
+  atomic_uint backlog_gen;
+
+  /* Loop thread only. */
+  bool long_tasks;       /* the last runner found tasks long (D3) */
+  void *spare;           /* a retired runner's record, for the next (D10) */
+} nt_sched;
 
 struct nt_env {
   /* Set once at creation. */
   napi_env env;
   uv_loop_t *loop;
-  unsigned max_runners;    /* libuv threadpool size */
-  uint64_t linger_ns;      /* how long a runner that empties the backlog
-                              waits for the next task (runner.c), from
-                              NAPI_TASK_LINGER_US */
   bool main_thread;        /* the process's main thread, not a worker */
-  bool no_handles_at_teardown; /* Deno: a teardown hook must not make a
-                              handle (it has no HandleScope there) */
+  bool no_handles_at_end;  /* Deno: its cleanup hooks have no HandleScope,
+                              and napi_async_destroy makes a handle */
 
-  /* Any thread: true from teardown on; perform polls it. */
-  atomic_bool closing;
-  /* Any thread reads; written with mu held (queue.c, ready_locked) whenever
-     a task enters the backlog, so a lingering runner can watch for one
-     without the lock (runner.c). */
-  atomic_uint backlog_gen;
+  /* Advanced by the loop thread under mu; read by any thread. */
+  atomic_uint phase;       /* nt_phase */
 
   /* Protected by mu. */
   nt_mutex mu;
-  nt_cond cond;          /* call_js answers, abort and teardown */
+  nt_cond cond;            /* call_js answers, abort and the env's end */
+  nt_sched sched;
   nt_link backlog;         /* NT_READY tasks, FIFO */
   nt_link done;            /* NT_DONE tasks, in completion order */
   nt_link progress;        /* tasks with pending progress */
   nt_link calls;           /* waiting call_js requests */
   nt_link queues;          /* live queues */
-  unsigned busy;           /* runners inside a perform */
-  unsigned left;           /* runners past runner_work, their completion
-                              pending */
-  bool lingering;          /* a runner lingers (runner.c) */
-  unsigned linger_misses;  /* misses in a row (runner.c), at most
-                              LINGER_MAX_BACKOFF */
-  unsigned linger_skip;    /* chances to linger still to skip */
-  uint64_t left_at;        /* uv_hrtime() when the last of them left */
-  unsigned left_idle;      /* runners past runner_work after a linger that
-                              caught nothing, their completion pending */
-  bool torn_down;          /* teardown has begun: no uv_async_send after
-                              this, and runners drop what they finish */
 
   /* Loop (JS) thread only. */
   uv_async_t async;        /* wakes the loop for done / progress / calls */
-  unsigned runners;        /* runner requests handed to libuv */
-  bool long_tasks;         /* the last runner found tasks long (runner.c) */
   nt_call *current_call;   /* the call_js request whose fn is running */
   /* What the running batch took off the lists above and has not handled
-     yet: finished tasks (NT_SETTLING), call_js requests (taken) and tasks
-     whose progress items it delivers (progress_js_link). They live here,
-     not on the batch's stack, so that the 'exit' listener, which may run
-     inside the batch, reaches them (loop.c, nt_loop_on_exit). */
+     yet, where the 'exit' listener, which may run inside the batch,
+     reaches it (D14). */
   struct {
     nt_link done, calls, progress;
   } taken;
-  nt_link kept_signals;    /* signal records kept without tasks (signal.c) */
-  size_t outstanding;      /* delivered tasks not yet settled */
-  nt_link settle;          /* tasks settled without running (aborted
+  nt_link settle_early;    /* tasks settled without running (aborted
                               early, no runner): the next batch takes them */
   nt_link built;           /* NT_BUILT tasks (link) */
-  size_t live;             /* tasks not yet freed (built or delivered) */
-  napi_ref slots;          /* store (prototype-less object used as an
-                              array): JS values tasks hold (callbacks of
-                              delivered tasks, call_js exceptions) */
+  size_t tasks;            /* tasks not yet freed (built or delivered) */
+  size_t unsettled;        /* delivered tasks not yet settled: they keep
+                              the loop alive */
+  nt_link kept_signals;    /* signal records kept without tasks (signal.c) */
+  napi_ref slots;          /* the slots store (D7): JS values tasks hold */
   napi_ref call_callback;  /* JS (i, err, value) => takes slots[i] out and
-                              calls it (env.c makes it, deliver.c calls) */
+                              calls it (env.c makes it, settle.c calls) */
   uint32_t *free_slots;    /* free indexes into slots (a stack) */
   uint32_t free_count;     /* entries on that stack */
   uint32_t slot_count;     /* indexes handed out so far; the stack has room
                               for all of them */
-  nt_link runner_reqs;     /* runner requests in flight */
-  void *spare_runner;      /* a finished runner's record, for the next */
   napi_ref holder;         /* prototype-less object: the batch's async
                               resource; caches the default name (element 0),
                               the signal key, the call_js trampoline */
   napi_async_context batch;/* async context of the batch callback scope */
   napi_async_cleanup_hook_handle hook;
-  bool tearing_down;
-  bool async_close_done;   /* uv_close's callback has run */
   nt_link env_link;        /* in the global env list (env.c) */
 };
+
+/* The env's phase: relaxed on the loop thread (the only writer) and under
+   mu; perform's poll needs no ordering beyond seeing it eventually. */
+static inline nt_phase nt_env_phase(const nt_env *e) {
+  return (nt_phase)atomic_load_explicit(&((nt_env *)e)->phase,
+                                        memory_order_relaxed);
+}
+/* Loop thread, mu held: moves the env on to `phase` (never back). */
+static inline void nt_env_advance_locked(nt_env *e, nt_phase phase) {
+  if (phase > nt_env_phase(e))
+    atomic_store_explicit(&e->phase, (unsigned)phase, memory_order_relaxed);
+}
+/* True from the env's end on: nothing settles, no task starts. */
+static inline bool nt_env_ended(const nt_env *e) {
+  return nt_env_phase(e) >= NT_ENV_ENDED;
+}
+/* True from teardown on: no JS runs, JS objects may be gone. */
+static inline bool nt_env_torn_down(const nt_env *e) {
+  return nt_env_phase(e) >= NT_ENV_TORN_DOWN;
+}
 
 /* Built-in error codes of the library: one table (X-macro) so the enum,
    the strings and docs/errors.md cannot drift apart. */
@@ -288,6 +331,22 @@ typedef enum {
 #undef NT_ERR_ENUM
   NT_ERR_COUNT_
 } nt_error_code;
+
+/* Checked builds (NAPI_TASK_CHECKS: this repository's test, sanitizer and
+   fault builds) test the invariants the comments state; a failed check
+   prints its text and aborts. */
+#ifdef NAPI_TASK_CHECKS
+#include <stdio.h>
+static inline void nt_check_failed(const char *what, const char *file,
+                                   int line) {
+  fprintf(stderr, "napi-task: check failed: %s (%s:%d)\n", what, file, line);
+  abort();
+}
+#define NT_CHECK(cond) \
+  ((cond) ? (void)0 : nt_check_failed(#cond, __FILE__, __LINE__))
+#else
+#define NT_CHECK(cond) ((void)0)
+#endif
 
 /* What each file offers the others, lowest layer first: a file calls only
    the files declared before it here (docs/internals.md, "Layers";
@@ -332,7 +391,7 @@ NT_HIDDEN bool nt_output_to_js(napi_env env, napi_task_output *out,
                                napi_value *value, napi_value *error);
 /* Any thread: whether `out` settles as an error (napi_task_error*, and
    napi_task_ok with a NULL complete). The one definition of an error
-   output: a call_js exception gives way to it (deliver.c). */
+   output: a call_js exception gives way to it (settle.c). */
 NT_HIDDEN bool nt_output_is_error(const napi_task_output *out);
 /* Any thread: drops and frees a list of progress items. */
 NT_HIDDEN void nt_progress_free(nt_progress_item *item);
@@ -347,25 +406,25 @@ NT_HIDDEN void nt_env_wake(nt_env *e);                /* mu held */
    holds itself (queues and signal records are freed before, by theirs). */
 NT_HIDDEN void nt_env_free(nt_env *e);
 /* Keeps `value` in env->slots, a JS array-like store (a napi_ref per value
-   costs far more: docs/performance.md, "Where the memory goes").
+   costs far more: docs/decisions.md, D7).
    nt_slot_release clears the element unless JS already did (`taken`) and
    makes the index free again; it cannot fail. */
 NT_HIDDEN napi_status nt_slot_store(nt_env *e, napi_value value,
                                     uint32_t *slot);
 NT_HIDDEN void nt_slot_release(nt_env *e, uint32_t slot, bool taken);
-/* Delivered, unsettled tasks (env->outstanding) keep the loop alive. */
+/* Delivered, unsettled tasks keep the loop alive. */
 static inline void nt_env_retain(nt_env *e) {
-  if (e->outstanding++ == 0) uv_ref((uv_handle_t *)&e->async);
+  if (e->unsettled++ == 0) uv_ref((uv_handle_t *)&e->async);
 }
 static inline void nt_env_release(nt_env *e) {
-  if (--e->outstanding == 0 && !e->tearing_down)
+  if (--e->unsettled == 0 && !nt_env_torn_down(e))
     uv_unref((uv_handle_t *)&e->async);
 }
-/* True while tearing down on a runtime where no Node-API call that makes a
-   handle may run (napi_async_destroy on Deno). What such a call would free
-   then dies with the env. */
+/* True from teardown on, on a runtime where no Node-API call that makes a
+   handle may run then (napi_async_destroy on Deno). What such a call
+   would free dies with the env. */
 static inline bool nt_env_no_handles(const nt_env *e) {
-  return e->tearing_down && e->no_handles_at_teardown;
+  return nt_env_torn_down(e) && e->no_handles_at_end;
 }
 
 /* queue.c (JS thread unless stated) */
@@ -378,12 +437,14 @@ NT_HIDDEN void nt_dequeue_locked(nt_env *e, napi_task t);
 /* mu held, any thread: t's perform returned; its queue may promote. */
 NT_HIDDEN void nt_queue_finished_locked(nt_env *e, napi_task t);
 
-/* runner.c (loop thread) */
+/* runner.c (loop thread unless stated) */
 NT_HIDDEN void nt_runner_pump(nt_env *e);
 NT_HIDDEN void nt_runner_deliver(nt_env *e, napi_task t);
-/* A runner's completion: counts it out (unless the batch is to, then
+/* A runner's completion: counts it out (unless the batch is to: then
    *settle is true) and recycles its record. Returns its env. */
 NT_HIDDEN nt_env *nt_runner_retire(uv_work_t *req, bool *settle);
+/* mu held: counts out `exited` runners whose completion settles. */
+NT_HIDDEN void nt_runner_count_out_locked(nt_env *e, unsigned exited);
 
 /* task.c (JS thread) */
 /* Before delivery: the task's extra record, made on first use. */
@@ -401,36 +462,41 @@ NT_HIDDEN void nt_signal_detach(napi_task t);
 NT_HIDDEN napi_value nt_signal_reason(napi_task t);
 NT_HIDDEN void nt_signal_free_kept(nt_env *e);
 
-/* deliver.c (JS thread, in the batch; call_callback: env->call_callback's
-   value) */
-NT_HIDDEN void nt_task_settle(napi_task t, napi_value call_callback);
-
-/* calls.c: the batch's halves of progress and call_js. *_locked: mu held;
-   the others: JS thread. The batch takes work into env->taken; the
-   deliver and run functions return false when a callback ended the env's
-   life (the 'exit' listener ran inside it): the batch then stops. */
+/* progress.c: the batch's half of progress. *_locked: mu held; the others:
+   JS thread. The batch takes work into env->taken; deliver (and calljs.c's
+   run) return false when a callback ended the env (the 'exit' listener
+   ran inside it): the batch then stops. */
 NT_HIDDEN void nt_progress_take_locked(nt_env *e);
 NT_HIDDEN bool nt_progress_deliver_all(nt_env *e);
-/* At teardown: takes each task of `tasks` (linked by `link`) off
-   env->progress, before they are dropped. */
+/* At the env's end (exit or teardown): takes each task of `tasks` (linked
+   by `link`) off env->progress, before they are dropped. */
 NT_HIDDEN void nt_progress_unlink_locked(nt_link *tasks);
 /* At exit: takes every pending item off env->progress (running tasks'
    progress), as one chain for nt_progress_free. */
 NT_HIDDEN nt_progress_item *nt_progress_take_all_locked(nt_env *e);
-/* At exit: drops the items the batch took and has not delivered. */
+/* At the env's end: drops the items the batch took and did not deliver. */
 NT_HIDDEN void nt_progress_drop_taken(nt_env *e);
+
+/* calljs.c: the batch's half of call_js (as progress.c's). */
 NT_HIDDEN void nt_calls_take_locked(nt_env *e);
 NT_HIDDEN bool nt_calls_run_all(nt_env *e);
-/* At exit: answers napi_cancelled to every request the batch took and has
-   not run (their performs wait for it). */
+/* At the env's end: answers napi_cancelled to every request the batch
+   took and has not run (their performs wait for it). */
 NT_HIDDEN void nt_calls_answer_taken_locked(nt_env *e);
 
-/* loop.c: the loop thread's entry points, called by libuv and Node only
-   (env.c and runner.c hand them over as function pointers). */
-NT_HIDDEN void nt_loop_on_async(uv_async_t *handle);
-NT_HIDDEN void nt_loop_on_teardown(napi_async_cleanup_hook_handle handle,
-                                   void *arg);
-NT_HIDDEN napi_value nt_loop_on_exit(napi_env env, napi_callback_info info);
-NT_HIDDEN void nt_loop_runner_done(uv_work_t *req, int status);
+/* end.c (loop thread): the env's end. Entry points for Node (env.c hands
+   them over), and for settle.c: */
+NT_HIDDEN void nt_end_on_teardown(napi_async_cleanup_hook_handle handle,
+                                  void *arg);
+NT_HIDDEN napi_value nt_end_on_exit(napi_env env, napi_callback_info info);
+/* After the end (a runner's completion, a wake-up when the process went
+   on after 'exit'): drops what finished since, and frees the record once
+   nothing is left. */
+NT_HIDDEN void nt_end_drop_finished(nt_env *e);
+
+/* settle.c (loop thread): the batch. Entry points for libuv (env.c and
+   runner.c hand them over). */
+NT_HIDDEN void nt_settle_on_async(uv_async_t *handle);
+NT_HIDDEN void nt_settle_runner_done(uv_work_t *req, int status);
 
 #endif  /* NAPI_TASK_INTERNAL_H_ */

@@ -79,8 +79,8 @@ static void ready_locked(nt_env *e, napi_task t) {
   t->state = NT_READY;
   nt_list_push(&e->backlog, &t->link);
   atomic_store_explicit(
-      &e->backlog_gen,
-      atomic_load_explicit(&e->backlog_gen, memory_order_relaxed) + 1,
+      &e->sched.backlog_gen,
+      atomic_load_explicit(&e->sched.backlog_gen, memory_order_relaxed) + 1,
       memory_order_relaxed);
 }
 

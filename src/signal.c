@@ -296,8 +296,9 @@ void nt_signal_detach(napi_task t) {
   t->x->signal = NULL;
   if (!nt_list_empty(&sig->tasks)) return;
   /* The last task on this signal: remove our record, then the listener.
-     During teardown JS cannot run; the signal dies with the env. */
-  if (!e->tearing_down && sig->signal != NULL && sig->listener != NULL &&
+     From teardown on JS cannot run; the signal dies with the env. (At a
+     main-thread exit JS still runs: an 'exit' listener may abort.) */
+  if (!nt_env_torn_down(e) && sig->signal != NULL && sig->listener != NULL &&
       napi_get_reference_value(env, sig->signal, &signal) == napi_ok &&
       napi_get_reference_value(env, sig->listener, &listener) == napi_ok) {
     if (sig->stored && (key(e, &k) != napi_ok ||

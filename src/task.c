@@ -1,13 +1,14 @@
 /*
  * The task record on the JS thread: build, the options that need no other
- * layer (name, progress callback), abort, and the end of a task that
- * never settles (discard, drop) or has settled (free). Calls runner.c,
- * queue.c, env.c, output.c, errors.c.
+ * layer (name, progress callback), cancellation (napi_task_cancelled, any
+ * thread, and abort), and the end of a task that never settles (discard,
+ * drop) or has settled (free). Calls runner.c, queue.c, env.c, output.c,
+ * errors.c.
  *
  * A task attached to an AbortSignal is detached (signal.c) by whoever
- * frees it, before nt_task_free: settle (deliver.c) and the teardown
- * drops (loop.c). Only delivered tasks are ever attached, and every
- * delivered task ends in one of the two.
+ * frees it, before nt_task_free: settle (settle.c) and the env's end
+ * (end.c). Only delivered tasks are ever attached, and every delivered
+ * task ends in one of the two.
  */
 #include "internal.h"
 
@@ -33,7 +34,7 @@ napi_status napi_task_build(napi_env env, napi_task_perform perform,
   t->callback = t->js_error = NT_NO_SLOT;
   atomic_init(&t->cancelled, false);
   nt_list_push(&e->built, &t->link);
-  e->live++;
+  e->tasks++;
   *result = t;
   return napi_ok;
 
@@ -91,6 +92,12 @@ napi_status napi_task_set_progress(napi_task task, napi_value on_progress,
   return s;
 }
 
+bool napi_task_cancelled(napi_task_ctx ctx) {
+  napi_task t = (napi_task)ctx;
+  if (t == NULL) return false;
+  return atomic_load(&t->cancelled) || nt_env_phase(t->env) != NT_ENV_OPEN;
+}
+
 /* JS thread: the signal fired (signal.c's listener). */
 void nt_task_abort(napi_task t) {
   nt_env *e = t->env;
@@ -120,7 +127,7 @@ void nt_task_abort(napi_task t) {
   nt_mutex_unlock(&e->mu);
   if (!early) return;
   nt_task_drop_data(t);
-  nt_list_push(&e->settle, &t->link);
+  nt_list_push(&e->settle_early, &t->link);
   nt_runner_pump(e); /* the queue may have promoted a waiting task */
 }
 
@@ -147,7 +154,7 @@ void nt_task_free(napi_task t) {
     napi_async_destroy(env, t->async);
   if (t->queue != NULL) nt_queue_unref(t->queue);
   if (t->retained) nt_env_release(e);
-  e->live--;
+  e->tasks--;
   free(t);
 }
 

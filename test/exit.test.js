@@ -188,3 +188,21 @@ t.test(`exit_call_js_taken_no_hang: ${REPEAT} children per case, each exits`, as
     t.equal(balanced, REPEAT, `${way} from ${place}: ${balanced} of ${REPEAT} balanced the ledger`)
   }
 })
+
+// The edges of a main-thread exit (test/fixtures/torture/exit-edges.js):
+// JS that runs after napi-task's 'exit' listener (a signal aborted by a
+// later listener), a process that goes on after 'exit' was emitted (it must
+// still end on its own), an exit from inside a delivery, and napi-task
+// first used inside an 'exit' listener. Each: no crash, no hang, balanced.
+const edges = path.join(__dirname, 'fixtures', 'torture', 'exit-edges.js')
+const EDGE_ENV = { ...process.env, UV_THREADPOOL_SIZE: '1' }
+delete EDGE_ENV.NODE_OPTIONS
+for (const edge of ['abortAfterExit', 'emitExit', 'exitListenerThrows', 'exitInDelivery', 'firstUseInExit']) {
+  t.test(`exit_edge_${edge}`, async t => {
+    const r = await run(null, 10000, edges, [edge], EDGE_ENV)
+    t.notOk(r.hung, `${edge}: the process ends on its own`)
+    t.equal(r.code, 0, `${edge}: exit code 0`, r.code === 0 ? {} : { signal: r.signal, stderr: r.stderr.slice(-4000) })
+    t.ok(r.exit && r.atExit, `${edge}: both counter lines printed`, r.exit && r.atExit ? {} : { stderr: r.stderr.slice(-3000) })
+    if (r.atExit) ledger(t, r, edge)
+  })
+}

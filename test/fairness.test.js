@@ -109,7 +109,7 @@ t.test('fairness_runner_starts_while_js_is_busy: a task delivered right after a 
   common.gateOpen(14, 1)
   t.equal(common.waitFor('finished', 1), true, 'the first perform returned')
   // Its runner has surely left runner_work by now (the backlog was empty);
-  // the JS thread has not turned, so that runner's completion (nt_loop_runner_done, src/loop.c) has not run.
+  // the JS thread has not turned, so that runner's completion (nt_settle_runner_done, src/settle.c) has not run.
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20)
   const second = common.run({ value: 2 })
   t.equal(common.waitFor('performs', 2, 2000), true,

@@ -28,8 +28,8 @@ t.test('src/ passes: layers, one way, short functions', async t => {
   t.equal(r.status, 0, r.stdout + r.stderr)
   t.match(r.stdout, /^layers, lowest first/m)
   t.match(r.stdout, /^ {2}errors\.c: /m, 'errors.c is a layer')
-  t.match(r.stdout, /^ {2}loop\.c: .*deliver\.c/m, 'loop.c calls down into deliver.c')
-  t.match(r.stdout, /^ {2}env\.c: !loop\.c/m, 'env.c -> loop.c is a named back edge')
+  t.match(r.stdout, /^ {2}settle\.c: .*end\.c/m, 'settle.c calls down into end.c')
+  t.match(r.stdout, /^ {2}env\.c: .*!settle\.c/m, 'env.c -> settle.c is a named back edge')
   t.match(r.stdout, /^ok$/m)
 })
 

@@ -183,7 +183,7 @@ t.test(`torture_random_teardown: ${ROUNDS} rounds (seeds ${SEED}..${SEED + ROUND
   t.comment(`endings: ${JSON.stringify(seen)}`)
   // Rare (about one round in 300): terminate lands after the batch took a
   // call_js request and before napi_make_callback, which then refuses to
-  // run fn. run_call (src/calls.c) answered napi_generic_failure there until 3ffbd0e.
+  // run fn. run_call (src/calljs.c) answered napi_generic_failure there until 3ffbd0e.
   t.equal(failNotRan, 0, 'call_js whose fn never ran answered napi_cancelled, never another failure')
   balanced(t, 'after all rounds')
 })

@@ -22,9 +22,12 @@ const gyp = require.resolve('node-gyp/bin/node-gyp.js')
 // make's own warnings (a jobserver note) are not the compiler's.
 const WARNING = /: warning[: ]/
 const MAKE = /^\s*g?make(\[\d+\])?: /
+// This repository's builds compile in the library's invariant checks
+// (napi_task.gyp, napi_task_checks).
+const env = { ...process.env, GYP_DEFINES: `${process.env.GYP_DEFINES || ''} napi_task_checks=1`.trim() }
 const run = a => {
   const r = spawnSync(process.execPath, [gyp, ...a],
-    { stdio: ['inherit', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 })
+    { stdio: ['inherit', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28, env })
   process.stdout.write(r.stdout || '')
   process.stderr.write(r.stderr || '')
   const warned = `${r.stdout}\n${r.stderr}`.split('\n').filter(l => WARNING.test(l) && !MAKE.test(l))

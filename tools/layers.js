@@ -9,7 +9,7 @@
 //   named at the top of the file they start from, in the file's first
 //   comment:
 //
-//     back edge: runner.c -> loop.c (nt_loop_runner_done). <why>
+//     back edge: runner.c -> settle.c (nt_settle_runner_done). <why>
 //
 //   Every name used along such an edge must be in its parentheses, and a
 //   named edge that the code no longer has is an error too.
