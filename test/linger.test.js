@@ -1,6 +1,6 @@
 'use strict'
-// Lingering runners (src/runner.c, "Lingering"; docs/performance.md,
-// "Lingering runners"): a runner that empties the backlog waits up to
+// Lingering runners (src/runner.c; docs/decisions.md, D4): a runner that
+// empties the backlog waits up to
 // NAPI_TASK_LINGER_US (50 µs unless set) for the next task. Whether a
 // linger catches a task is timing, so no test depends on that; npm run
 // bench measures what it buys. What is tested here: the env-level test

@@ -133,6 +133,23 @@ t.test('pointers_decisions: every decision the code cites is in docs/decisions.m
   }
 })
 
+// A short citation, `(D4)` or `D4`, once a comment has named the log:
+// every D<n> token in src/ and include/ is a decision of the log too.
+const BARE = /\bD(\d+)\b/g
+t.test('pointers_bare_decisions: every D<n> in src/ and include/ is in docs/decisions.md', async t => {
+  const have = new Set(entries.map(e => e.n))
+  let n = 0
+  for (const { f, text } of code) {
+    text.split('\n').forEach((line, i) => {
+      for (const m of line.matchAll(BARE)) {
+        n++
+        t.ok(have.has(Number(m[1])), `${f}:${i + 1}: D${m[1]} is in docs/decisions.md`)
+      }
+    })
+  }
+  t.comment(`${n} D<n> tokens`)
+})
+
 t.test('pointers_no_performance_sections: the code cites decisions, not docs/performance.md sections', async t => {
   const found = pointers(PERFORMANCE_SECTION)
   for (const { where, m } of found) {
