@@ -1,10 +1,7 @@
 /*
- * Every allocation the library makes goes through these three: one place
- * to see (or change) how napi-task allocates. They are plain C allocator
- * calls; what they return is released with free(). They are functions of
- * their own file, not inline, so that the fault-injection build
- * (tools/faults.js) can wrap them at link time (-Wl,--wrap) and make the
- * Nth allocation fail, as an out-of-memory would. Any thread.
+ * Every allocation of the library, any thread; free() what they return.
+ * Not inline, so the fault build (tools/faults.js) can wrap them at link
+ * time and fail the Nth.
  */
 #include "internal.h"
 

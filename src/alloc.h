@@ -1,8 +1,6 @@
 /*
- * The library's allocator (src/alloc.c), any thread: every allocation the
- * library makes goes through these; free() what they return. Its own
- * header so that src/legacy.c, which uses only the public API, needs
- * nothing else of the internals.
+ * The allocator (alloc.c), any thread. Its own header so that legacy.c,
+ * which uses only the public API, needs nothing else of the internals.
  */
 #ifndef NAPI_TASK_ALLOC_H_
 #define NAPI_TASK_ALLOC_H_

@@ -1,14 +1,13 @@
 /*
- * call_js: napi_task_call_js queues a request on the env and waits; the
- * batch takes the requests, runs each fn through a trampoline in the
- * task's async context and answers. A request not yet taken is withdrawn
- * by its waiter when the task is cancelled; a taken one is answered by the
- * batch, or at the env's end. Calls task.c, env.c, errors.c.
+ * call_js: a perform (threadpool) queues a request on the env and waits;
+ * the batch (JS thread) runs its fn in the task's async context and
+ * answers. Until taken, a cancelled task's waiter withdraws it; once
+ * taken, the batch or the env's end answers. Calls task.c, env.c, errors.c.
  */
 #include "internal.h"
 
-/* JS thread, called through napi_make_callback so that fn runs in the
-   task's async context. argv[0] is an external holding the request. */
+/* JS thread, through napi_make_callback (the task's async context);
+   argv[0] is an external holding the request. */
 static napi_value call_trampoline(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], exc, none = NULL; /* NULL: undefined to JS */
@@ -23,16 +22,13 @@ static napi_value call_trampoline(napi_env env, napi_callback_info info) {
     return NULL;
   t = c->task;
   status = c->fn(env, c->data);
-  /* fn called process.exit() (or emitted 'exit'): the exit listener has
-     answered this request and perform may be gone with it; touch nothing
-     of it (end.c, nt_end_on_exit). */
+  /* fn ended the env ('exit'): c is answered, and may be gone. */
   if (e->current_call != c) return NULL;
   c->status = status;
   if (nt_take_exception(env, &exc)) {
     c->status = napi_pending_exception;
-    /* The first exception becomes the task's error. It is kept in the
-       env's slots store, which, unlike a reference at Node-API 8, also
-       holds a primitive (`throw 42`). */
+    /* The first becomes the task's error; the slots store, unlike a
+       Node-API 8 reference, holds a primitive too (`throw 42`). */
     if (t->js_error == NT_NO_SLOT) nt_slot_store(e, exc, &t->js_error);
   }
   napi_get_undefined(env, &none);
@@ -46,9 +42,7 @@ static void run_call(nt_env *e, nt_call *c) {
   napi_handle_scope hs;
   napi_status s = napi_generic_failure;
 
-  /* The task may have been aborted (or the env closed) after its request
-     was queued: its waiter may not have woken yet to withdraw it. fn must
-     not run then. */
+  /* Aborted, or the env closing, before its waiter withdrew it: no fn. */
   if (napi_task_cancelled((napi_task_ctx)c->task)) {
     c->status = napi_cancelled;
   } else if (napi_open_handle_scope(env, &hs) == napi_ok) {
@@ -60,9 +54,8 @@ static void run_call(nt_env *e, nt_call *c) {
           napi_create_function(env, "napiTaskCallJs", NAPI_AUTO_LENGTH,
                                call_trampoline, e, &fn) == napi_ok)
         napi_set_named_property(env, holder, "callJs", fn);
-      /* Unless fn runs (the trampoline then sets its status), perform
-         hears napi_cancelled: e.g. a worker terminated during this batch
-         cannot call into JS any more. */
+      /* Unless fn runs, perform hears napi_cancelled (a worker terminated
+         during this batch cannot call into JS). */
       c->status = napi_cancelled;
       if (napi_create_external(env, c, NULL, NULL, &ext) == napi_ok &&
           napi_get_global(env, &recv) == napi_ok) {
@@ -133,9 +126,8 @@ napi_status napi_task_call_js(napi_task_ctx ctx, napi_task_js_fn fn,
     nt_list_push(&e->calls, &c.link);
     nt_env_wake(e);
     while (!c.done) {
-      /* Until the JS thread has taken the request it can be withdrawn;
-         once taken it must be waited for: fn runs, or run_call sees
-         the abort and answers napi_cancelled. */
+      /* Withdrawn until taken; once taken it must be waited for (run_call
+         answers napi_cancelled if it sees the abort). */
       if (!c.taken && napi_task_cancelled(ctx)) {
         nt_list_remove(&c.link);
         c.status = napi_cancelled;

@@ -1,20 +1,18 @@
 /*
- * Delivery (schedule, promise): consumes the handle, keeps the callback or
- * makes the promise, captures the async context, attaches the signal and
- * hands the task to the runners. Settling is settle.c's. JS thread. Calls
- * signal.c, task.c, runner.c, env.c, output.c, errors.c.
+ * Delivery (schedule, promise), JS thread: consumes the handle, keeps the
+ * callback or makes the promise, captures the async context, attaches the
+ * signal and hands the task to the runners. Calls signal.c, task.c,
+ * runner.c, env.c, output.c, errors.c.
  */
 #include "internal.h"
 
-/* Delivery failed: the caller gets `status`; everything is dropped. */
 static napi_status fail(napi_task t, napi_status status) {
   nt_task_drop_all(t);
   return status;
 }
 
-/* The default resource name, made once per env as element 0 of the env's
-   holder object (env.c, env_js_src; docs/decisions.md, D6). Nothing else
-   can reach the holder, so the element is always that string. */
+/* Element 0 of the env's holder (env.c): nothing else reaches the holder,
+   so it is always the string "napi_task" (docs/decisions.md, D6). */
 static napi_status default_name(nt_env *e, napi_value *name) {
   napi_value holder;
   napi_status s;
@@ -44,13 +42,8 @@ static napi_status keep_delivery(napi_task t, nt_delivery kind,
   return nt_slot_store(e, callback, &t->callback);
 }
 
-/* The async context of the delivery call: callbacks, progress and call_js
-   run in it, so AsyncLocalStorage and async_hooks see the caller's
-   context. Its resource is the task's promise, which exists anyway (Node
-   would otherwise make an empty object per task), or, for a callback, a
-   new object (resource NULL): the callback cannot be the resource, since
-   one function may serve tasks scheduled in different contexts, and
-   AsyncLocalStorage keeps its store on the resource. */
+/* Callbacks, progress and call_js run in the delivery's async context;
+   its resource is the promise, or a new object (D15). */
 static napi_status async_context(napi_task t, napi_value resource) {
   napi_env env = t->env->env;
   napi_value name;
@@ -62,8 +55,7 @@ static napi_status async_context(napi_task t, napi_value resource) {
   return napi_async_init(env, resource, name, &t->async);
 }
 
-/* The signal had fired already: settles on a later turn with the
-   AbortError; perform never runs. */
+/* The signal fired already: AbortError on a later turn, no perform. */
 static void settle_early(nt_env *e, napi_task t) {
   t->aborted = true;
   nt_task_drop_data(t);
@@ -74,9 +66,8 @@ static void settle_early(nt_env *e, napi_task t) {
   nt_mutex_unlock(&e->mu);
 }
 
-/* Delivery failed after the promise was made. The promise is not handed
-   out (*promise is reset): settle it quietly so its deferred is freed,
-   without an unhandled rejection. */
+/* Delivery failed after the promise was made: it is not handed out, so
+   settle it quietly (its deferred freed, no unhandled rejection). */
 static void forget_promise(napi_task t) {
   napi_env env = t->env->env;
   napi_value undefined = NULL;
@@ -86,8 +77,7 @@ static void forget_promise(napi_task t) {
   t->deferred = NULL;
 }
 
-/* A task delivered again while in flight: the caller's JS learns of it as
-   of any other misuse, unless an exception is pending already. */
+/* Misuse: throws, unless an exception is pending already. */
 static napi_status delivered_again(napi_task t) {
   napi_env env = t->env->env;
   bool pending = true;
@@ -104,9 +94,8 @@ static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
 
   if (t == NULL) return napi_invalid_arg;
   if (t->delivered) return delivered_again(t);
-  /* From here the handle is consumed, whatever happens. It stays on
-     env->built while JS may run (async_hooks, the signal's getters): JS
-     that ends the process finds it there (end.c, nt_end_on_exit). */
+  /* Consumed from here, whatever happens. It stays on env->built while JS
+     may run (async_hooks, signal getters): an 'exit' listener finds it. */
   t->delivered = true;
   s = nt_env_ended(t->env) ? napi_cancelled
                            : keep_delivery(t, kind, callback, promise);
@@ -119,8 +108,7 @@ static napi_status deliver(napi_task t, nt_delivery kind, napi_value callback,
   if (s == napi_ok && t->x != NULL && t->x->signal_ref != NULL)
     s = nt_signal_attach(t, &aborted);
   nt_list_remove(&t->link); /* off env->built */
-  /* Built before the 'exit' event, or it came meanwhile: nothing will run
-     any more, and its data is dropped. */
+  /* The env ended ('exit') meanwhile: nothing runs any more. */
   if (s == napi_ok && nt_env_ended(t->env)) s = napi_cancelled;
   if (s != napi_ok) {
     nt_signal_detach(t);

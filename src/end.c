@@ -1,16 +1,12 @@
 /*
- * The env's end: a worker's teardown (the async cleanup hook), the
- * process's 'exit' event (on the main thread the env ends there: D13),
- * what a runner brings back afterwards, and freeing the record once
- * nothing can touch it. What has not run is dropped without running JS;
- * running performs are cancelled and their runners drop what they return.
- * Loop thread. Calls calljs.c, progress.c, signal.c, task.c, queue.c,
- * env.c, output.c.
+ * The env's end, loop thread: a worker's teardown (the cleanup hook), the
+ * 'exit' event (the main thread's end, D13), what runners bring back
+ * afterwards, freeing the record. What has not run is dropped without JS.
+ * Calls calljs.c, progress.c, signal.c, task.c, queue.c, env.c, output.c.
  */
 #include "internal.h"
 
-/* mu not held: drops every task of `dead`, each already taken off its
-   list (and its progress off env->progress) under mu. */
+/* mu not held: the tasks of `dead` are already off every list. */
 static void drop_tasks(nt_env *e, nt_link *dead) {
   nt_link *l;
   napi_handle_scope hs;
@@ -26,10 +22,8 @@ static void drop_tasks(nt_env *e, nt_link *dead) {
   if (scoped) napi_close_handle_scope(e->env, hs);
 }
 
-/* mu held: ends the env (phase ENDED) and moves to `dead` every delivered
-   task that is not running: waiting, ready, done, settling, or taken by a
-   batch that will not reach it. Running tasks are in no list. Every
-   call_js request the JS thread took is answered: its perform waits. */
+/* mu held: phase ENDED. Every delivered task not running goes to `dead`, and
+   every call_js request the JS thread took is answered (a perform waits). */
 static void end_locked(nt_env *e, nt_link *dead) {
   nt_link *l;
   nt_env_advance_locked(e, NT_ENV_ENDED);
@@ -52,13 +46,9 @@ static void end_locked(nt_env *e, nt_link *dead) {
 }
 
 /* The 'exit' event, which every way of ending the process emits. In a
-   worker, teardown follows: the env only closes, and a request whose fn
-   called process.exit() is answered when fn returns (process.exit()
-   returns there). On the main thread no cleanup hook runs and Node joins
-   the threadpool, so the env ends here (D13). The listener may run inside
-   the batch: what the batch took is in env->taken (D14). A task built and
-   not delivered keeps its record, its data dropped: the handle is the
-   caller's until delivery (which then fails) or discard. */
+   worker the env only closes: teardown follows. On the main thread the env
+   ends here (D13), maybe inside the batch (D14); a task built and not
+   delivered keeps its record (the caller's handle), its data dropped. */
 napi_value nt_end_on_exit(napi_env env, napi_callback_info info) {
   nt_env *e = NULL;
   nt_progress_item *pending;
@@ -104,9 +94,8 @@ static void on_async_closed(uv_handle_t *handle) {
   maybe_free(e);
 }
 
-/* Node's env cleanup: drops everything that has not started, lets running
-   performs finish (their runners drop the outputs), and holds the cleanup
-   open until the last runner is back. */
+/* Node's env cleanup: drops what has not started; running performs finish.
+   The hook stays open until the record is freed (nt_env_free). */
 void nt_end_on_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
   nt_env *e = arg;
   nt_link dead;

@@ -1,9 +1,8 @@
 /*
- * The env record: finding an env's record without the addon's
- * instance-data slot, making it (its mutex, its uv_async_t, its JS
- * objects, its cleanup hook and 'exit' listener) and freeing it, and the
- * JS values it keeps for tasks (the slots store). JS thread, but
- * nt_env_wake (mu held, any thread). Calls errors.c.
+ * The env record, JS thread (nt_env_wake: any thread, mu held): finding it
+ * without the addon's instance-data slot, making it (mutex, uv_async_t, JS
+ * objects, cleanup hook, 'exit' listener), freeing it, and the slots store.
+ * Calls errors.c.
  *
  * back edge: env.c -> settle.c (nt_settle_on_async).
  * back edge: env.c -> end.c (nt_end_on_teardown, nt_end_on_exit).
@@ -13,10 +12,8 @@
  */
 #include "internal.h"
 
-/* The only global mutable state: the list of live env records, for
-   napi_env -> nt_env. Protected by g_mu. Each JS thread caches its last
-   hit in t_cache, so the lock is taken once per env per thread in the
-   common case. */
+/* The only global mutable state: live env records, under g_mu. t_cache,
+   each JS thread's last hit, spares the lock in the common case. */
 static nt_once_t g_once = NT_ONCE_INIT;
 static nt_mutex g_mu;
 static nt_link g_envs;
@@ -36,11 +33,8 @@ static unsigned pool_size(void) {
   return (unsigned)n;
 }
 
-/* NAPI_TASK_LINGER_US: how long a runner that empties the backlog waits
-   for the next task (runner.c, "Lingering"), in microseconds, 0 (off) to
-   NT_LINGER_MAX_US (more is capped); unset, empty, negative or not a
-   number: NT_LINGER_DEFAULT_US. From the process environment, as
-   UV_THREADPOOL_SIZE is: a Worker's `env` option does not change it. */
+/* NAPI_TASK_LINGER_US (D4), 0 (off) to NT_LINGER_MAX_US. From the process
+   environment, as UV_THREADPOOL_SIZE: a Worker's `env` does not change it. */
 static uint64_t linger_ns(void) {
   const char *v = getenv("NAPI_TASK_LINGER_US");
   char *end;
@@ -69,23 +63,10 @@ static napi_status listen_exit(nt_env *e) {
   return napi_call_function(env, process, on, 2, argv, &returned);
 }
 
-/* The env's JS objects, made by one small script: the holder (cached
-   strings and functions, see env->holder), the slots store (env->slots)
-   and the function that settles a callback task. That function takes the
-   callback out of the store and calls it, in JS, where reading and
-   clearing an element costs a few instructions instead of two Node-API
-   element accesses (docs/decisions.md, D7).
-   Holder and store have no prototype, so no accessor that user code puts
-   on Object.prototype or Array.prototype can see or divert what they hold,
-   and the function uses no global (Reflect, Function.prototype.call) that
-   user code could have replaced: the callback is called as a plain
-   function, callback(err, value). The fourth element says whether this is
-   the main thread (worker_threads.isMainThread), or undefined where the
-   runtime cannot say (no process.getBuiltinModule before Node 20.16). The
-   fifth, whether this is Deno, which runs async cleanup hooks with no
-   HandleScope while its napi_async_destroy makes a handle (env->
-   no_handles_at_end). The sixth, whether the process is emitting 'exit'
-   (process._exiting, where the runtime has it). */
+/* The env's JS objects (docs/decisions.md, D7): holder, slots store and
+   settling function, with no prototype or global that patched built-ins
+   could divert; then whether this is the main thread (undefined where the
+   runtime cannot say), Deno (env->no_handles_at_end), and in 'exit'. */
 static const char env_js_src[] =
     "(() => {\n"
     "  'use strict'\n"
@@ -107,7 +88,6 @@ static const char env_js_src[] =
     "    exiting]\n"
     "})()";
 
-/* made[i] as a boolean; false when it is not one. */
 static bool element_bool(napi_env env, napi_value made, uint32_t i,
                          bool *value) {
   napi_value v;
@@ -116,9 +96,8 @@ static bool element_bool(napi_env env, napi_value made, uint32_t i,
          napi_get_value_bool(env, v, value) == napi_ok;
 }
 
-/* Where JS cannot say, the main thread's env is the one that runs libuv's
-   default loop (in Node; Deno has no default loop, but it has
-   process.getBuiltinModule). */
+/* Where JS cannot say (Node before 20.16), the main thread's env is the
+   one on libuv's default loop. */
 static bool is_main_thread(nt_env *e, napi_value made) {
   bool main;
   if (element_bool(e->env, made, 3, &main)) return main;
@@ -140,8 +119,7 @@ static napi_status make_js(nt_env *e) {
     return s;
   e->main_thread = is_main_thread(e, made);
   element_bool(env, made, 4, &e->no_handles_at_end);
-  /* Made while 'exit' is being emitted: its own listener, added now,
-     would not be called, and nothing it built would ever be dropped. */
+  /* Made during 'exit': a listener added now would never be called. */
   if (element_bool(env, made, 5, &exiting) && exiting)
     atomic_store(&e->phase, (unsigned)NT_ENV_ENDED);
   if ((s = napi_create_reference(env, holder, 1, &e->holder)) != napi_ok ||
@@ -150,7 +128,6 @@ static napi_status make_js(nt_env *e) {
   return napi_create_reference(env, fn, 1, &e->call_callback);
 }
 
-/* The references make_js made (those it got to). */
 static void delete_js(nt_env *e) {
   nt_ref_delete(e->env, &e->holder);
   nt_ref_delete(e->env, &e->slots);
@@ -194,11 +171,8 @@ static nt_env *env_create(napi_env env) {
     goto fail_cond;
   /* Only delivered, unsettled tasks keep the loop alive (nt_env_retain). */
   uv_unref((uv_handle_t *)&e->async);
-  /* The hook first, the 'exit' listener last: once the listener holds e,
-     e must live until teardown, so nothing may fail after it (found by
-     fault injection: a failed hook after the listener freed e, and the
-     'exit' event then used it). A hook can be removed again; a listener
-     cannot be taken back from here. */
+  /* The 'exit' listener last: it cannot be taken back from here, and once
+     it holds e, e must live until teardown, so nothing may fail after it. */
   if (napi_add_async_cleanup_hook(env, nt_end_on_teardown, e, &e->hook) !=
       napi_ok)
     goto fail_async;
@@ -251,18 +225,13 @@ nt_env *nt_env_get(napi_env env) {
 }
 
 void nt_env_wake(nt_env *e) {
-  /* mu held: teardown closes the handle under mu, so no send can race the
-     close (uv_async_send on a closing handle is undefined). */
+  /* mu held: the env ends under mu before its handle is closed, so no send
+     races the close (undefined on a closing handle). */
   if (!nt_env_ended(e)) uv_async_send(&e->async);
 }
 
-/* Callbacks of delivered tasks (and call_js exceptions) live in the env's
-   slots store, a prototype-less object used as an array, not in a
-   napi_ref each (docs/decisions.md, D7).
-   Settling takes the callback out of the store in JS (env_js_src); a slot
-   whose value was never taken out (delivery failed, JS could not run, a
-   call_js exception) is cleared by nt_slot_release. Either way the index
-   goes back on the free stack. */
+/* The slots store (D7): settling takes a callback out in JS; nt_slot_release
+   clears what JS never took (a failed delivery, a call_js exception). */
 napi_status nt_slot_store(nt_env *e, napi_value value, uint32_t *slot) {
   napi_env env = e->env;
   napi_value store;
@@ -272,8 +241,7 @@ napi_status nt_slot_store(nt_env *e, napi_value value, uint32_t *slot) {
   if (e->free_count > 0) {
     i = e->free_slots[--e->free_count];
   } else {
-    /* A new index: first make sure the free stack will have room for it,
-       so that releasing a slot can never fail. */
+    /* The free stack gets room for each new index: release cannot fail. */
     if (e->slot_count == NT_NO_SLOT) return napi_generic_failure;
     if (e->slot_count == 0 ||
         (e->slot_count >= 16 && (e->slot_count & (e->slot_count - 1)) == 0)) {
@@ -298,8 +266,7 @@ void nt_slot_release(nt_env *e, uint32_t slot, bool taken) {
   napi_value store, undefined, exc = NULL;
   /* From teardown on JS objects may be gone; the store dies with the env. */
   if (!taken && !nt_env_torn_down(e)) {
-    /* Node-API refuses to touch objects with an exception pending (a
-       delivery that failed because JS threw): set it aside meanwhile. */
+    /* Node-API refuses this with an exception pending: set it aside. */
     nt_take_exception(env, &exc);
     if (napi_get_reference_value(env, e->slots, &store) == napi_ok &&
         store != NULL && napi_get_undefined(env, &undefined) == napi_ok)

@@ -1,10 +1,8 @@
 /*
- * The bottom layer: JS errors made by the library itself (the code table,
- * Node-shaped ERR_INVALID_ARG_TYPE TypeErrors, AbortError) and the
- * Node-API idioms every other file shares: taking, clearing, restoring or
- * reporting a pending exception, and deleting a reference. JS thread only,
- * but nt_strdup (any thread). Calls no other file of the library but the
- * allocator.
+ * The bottom layer, JS thread (nt_strdup: any thread): the library's own
+ * JS errors (the code table, Node-shaped TypeErrors, AbortError) and the
+ * Node-API idioms the other files share (pending exceptions, references).
+ * Calls only the allocator.
  */
 #include "internal.h"
 
@@ -76,7 +74,7 @@ napi_status nt_ref_replace(napi_env env, napi_ref *ref, napi_value value) {
   return napi_ok;
 }
 
-/* Reads a string-valued property path into buf; false when absent. */
+/* value[key], a non-empty string, into buf; false otherwise. */
 static bool get_name(napi_env env, napi_value value, const char *key,
                      char *buf, size_t size) {
   napi_value v;
@@ -92,8 +90,7 @@ static bool get_name(napi_env env, napi_value value, const char *key,
   return len > 0;
 }
 
-/* describe() for a string, number, boolean or bigint of type t: its
-   String() value, cut after 25 characters. */
+/* describe() of a primitive: its String(), cut after 25 characters. */
 static void describe_primitive(napi_env env, napi_value value,
                                napi_valuetype t, char *buf, size_t n) {
   napi_value str;
@@ -117,9 +114,8 @@ static void describe_primitive(napi_env env, napi_value value,
              t == napi_number ? "number" : "boolean", text);
 }
 
-/* Writes Node's description of a received value ("Received type number
-   (1)", "Received an instance of Object", "Received null"), as
-   internal/errors.js determineSpecificType does, into buf. */
+/* Node's description of a received value ("Received type number (1)"),
+   as internal/errors.js determineSpecificType makes it. */
 static void describe(napi_env env, napi_value value, char *buf, size_t n) {
   napi_valuetype t = napi_undefined;
   napi_value ctor;
@@ -194,9 +190,8 @@ napi_value nt_make_error(napi_env env, const char *code, const char *message) {
   return err;
 }
 
-/* Node's AbortError: new AbortError(undefined, { cause: signal.reason }).
-   Own properties as Node's: `cause` (not enumerable), then `code` and
-   `name` (enumerable). */
+/* Node's AbortError (cause: signal.reason), its own properties as Node's:
+   `cause` (not enumerable), then `code` and `name`. */
 napi_value nt_make_abort_error(napi_env env, napi_value reason) {
   napi_value err, code, name;
   napi_property_descriptor props[3] = {{0}, {0}, {0}};
@@ -209,9 +204,8 @@ napi_value nt_make_abort_error(napi_env env, napi_value reason) {
       napi_create_string_utf8(env, "AbortError", NAPI_AUTO_LENGTH, &name) !=
           napi_ok)
     return err;
-  /* Defined, not assigned: a setter on Error.prototype (user code) must
-     not run here, nor leave an exception pending that would keep the
-     task's callback from being called. */
+  /* Defined, not assigned: a setter on Error.prototype must not run, nor
+     leave an exception that would keep the callback from being called. */
   props[0].utf8name = "cause";
   props[0].value = reason;
   props[0].attributes = napi_writable | napi_configurable;

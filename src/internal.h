@@ -1,26 +1,19 @@
 /*
- * Internal shared declarations of napi-task. Not installed, not public.
- *
- * The threading model in one paragraph (docs/internals.md has the long
- * form): each env has one record (`nt_env`). Its JS thread builds and
- * delivers tasks, settles them and runs call_js requests. Threadpool
- * threads run "runners": libuv work requests that pull ready tasks from the
- * env's backlog and run their perform. Everything the two sides share sits
- * behind the env's mutex `mu`, except the per-task `cancelled` flag and the
- * env's `phase`, atomics that perform polls, and the scheduler's
- * `backlog_gen`, which a lingering runner watches.
- *
- * Lock order: there is none to get wrong. nt_env.mu and the global
- * env-list lock (env.c) are never held together, and no Node-API call and
- * no user callback (perform, drop, complete) ever runs with either held.
+ * Internal declarations; not installed. Each env has one record (nt_env):
+ * its JS thread builds, delivers and settles tasks and runs call_js
+ * requests; runners on the threadpool run the tasks of its backlog
+ * (docs/internals.md, "Threading model"). The two share only what is
+ * behind the env's mutex `mu`, and the atomics `phase`, a task's
+ * `cancelled` and `sched.backlog_gen`. Lock order: none. mu and env.c's
+ * env-list lock are never held together, and no Node-API call or user
+ * callback runs with either held.
  */
 #ifndef NAPI_TASK_INTERNAL_H_
 #define NAPI_TASK_INTERNAL_H_
 
-/* Every .c file includes this header before any other: platform.h sets
-   the feature macros uv.h needs. Of libuv only what every runtime has is
-   used: uv_queue_work, uv_async_*, uv_close, uv_ref/unref, uv_hrtime and
-   the error table (docs/internals.md, "Where it runs"). */
+/* First in every .c file: platform.h sets uv.h's feature macros. Of libuv
+   only uv_queue_work, uv_async_*, uv_close, uv_ref/unref, uv_hrtime and the
+   error table are used (docs/internals.md, "Where it runs"). */
 #include "alloc.h"
 #include "platform.h"
 
@@ -30,8 +23,7 @@
 
 #include "napi_task.h"
 
-/* Doubly linked intrusive list (circular, with a head node). */
-typedef struct nt_link {
+typedef struct nt_link { /* intrusive, circular, with a head node */
   struct nt_link *prev, *next;
 } nt_link;
 
@@ -83,7 +75,6 @@ typedef enum { NT_DELIVER_CALLBACK, NT_DELIVER_PROMISE } nt_delivery;
 typedef struct nt_env nt_env;
 typedef struct nt_signal nt_signal;
 
-/* One item of progress. */
 typedef struct nt_progress_item {
   struct nt_progress_item *next;
   napi_task_output value;
@@ -102,11 +93,8 @@ struct napi_task_queue__ {
   nt_link env_link;   /* in env->queues */
 };
 
-/* What only some tasks use (a name, a signal, progress): allocated on the
-   JS thread by the setter that needs it, before delivery; the task's `x`
-   pointer is read-only from delivery on. Most tasks never have one, which
-   keeps the record every in-flight task holds small (docs/decisions.md,
-   D12). */
+/* What only some tasks use (docs/decisions.md, D12): made on the JS thread
+   by the setter that needs it, before delivery; `x` is read-only after. */
 typedef struct nt_task_extra {
   napi_task task;           /* the owner, for the lists below */
 
@@ -118,30 +106,22 @@ typedef struct nt_task_extra {
   nt_progress_item *progress_js; /* items taken off progress_head */
   nt_link progress_js_link;
   char *name;               /* async resource name, or NULL (default) */
-  napi_ref on_progress;     /* set before delivery, then read-only: perform
-                               reads it in napi_task_progress */
-  napi_task_progress_mode progress_mode; /* same */
+  napi_ref on_progress;     /* read-only once delivered: perform reads it */
+  napi_task_progress_mode progress_mode; /* read-only once delivered */
   napi_ref signal_ref;      /* the AbortSignal, from set_signal */
   nt_signal *signal;        /* shared abort listener, or NULL */
   nt_link signal_link;      /* in signal->tasks */
 } nt_task_extra;
 
-/* No callback slot (promise delivery, or not delivered yet). */
-#define NT_NO_SLOT UINT32_MAX
+#define NT_NO_SLOT UINT32_MAX /* a slot index that holds nothing */
 
 struct napi_task__ {
-  /* Set at build, then read-only. */
-  nt_env *env;
+  nt_env *env;              /* set at build, then read-only */
 
-  /* Moves from JS thread to threadpool and back through env->mu. What
-     perform needs and what it returns are never alive together, so they
-     share their bytes:
-     - BUILT, WAITING, READY: perform, data and drop (the data is owned by
-       the task until perform runs);
-     - RUNNING: perform owns data; the runner writes output when it returns;
-     - DONE, SETTLING: output. A task whose data was dropped without
-       running (nt_task_drop_data) has both views zeroed: no data, and an
-       undefined output that owns nothing. */
+  /* Handed between the threads through env->mu; one union (D16):
+     BUILT, WAITING, READY: perform, data, drop (the task owns data);
+     RUNNING: perform owns data, the runner writes output on return;
+     DONE, SETTLING: output. Data dropped unrun zeroes both views. */
   union {
     struct {
       napi_task_perform perform;
@@ -150,10 +130,9 @@ struct napi_task__ {
     };
     napi_task_output output;
   };
-  /* In exactly one list while BUILT (env->built), WAITING (queue FIFO),
-     READY (backlog), DONE (env->done, or env->taken.done once the batch
-     took it) or SETTLING (env->settle_early); in none while RUNNING, and
-     none once settle took it. */
+  /* In exactly one list: env->built, its queue's FIFO, env->backlog,
+     env->done or env->taken.done, env->settle_early; none while RUNNING
+     or once settle took it. */
   nt_link link;
 
   /* JS thread only, or read-only once delivered (x, queue). */
@@ -162,24 +141,19 @@ struct napi_task__ {
   napi_async_context async; /* the delivery's async context */
   napi_deferred deferred;   /* promise delivery */
   uint32_t callback;        /* callback delivery: its slot in env->slots */
-  uint32_t js_error;        /* the first exception a call_js fn left
-                               pending: its slot in env->slots, or none */
+  uint32_t js_error;        /* slot of the first call_js exception */
 
   uint8_t state;            /* nt_state; protected by env->mu once delivered */
   uint8_t delivery;         /* nt_delivery; JS thread only */
-  /* Any thread. Set by the abort listener (JS thread), read by perform. */
-  atomic_bool cancelled;
+  atomic_bool cancelled;    /* any thread: abort sets it, perform polls it */
   /* JS thread only. */
   bool aborted;             /* settle with AbortError */
-  /* Delivery has consumed the handle. Checked by setters, discard and a
-     second delivery instead of `state`, which runners write under mu. */
-  bool delivered;
+  bool delivered;           /* handle consumed; setters read this, not state */
   bool retained;            /* counted in env->unsettled */
   bool callback_taken;      /* call_callback has taken it out of the store */
 };
 
-/* A call_js request, on the waiting perform's stack. */
-typedef struct nt_call {
+typedef struct nt_call { /* on the waiting perform's stack */
   nt_link link;            /* in env->calls; protected by env->mu */
   napi_task task;
   napi_task_js_fn fn;
@@ -188,35 +162,23 @@ typedef struct nt_call {
   bool taken, done;        /* protected by env->mu */
 } nt_call;
 
-/* NAPI_TASK_LINGER_US (env.c reads it, runner.c lingers): default and
-   most, in microseconds (docs/decisions.md, D4). */
+/* NAPI_TASK_LINGER_US's default and cap, in microseconds (D4). */
 #define NT_LINGER_DEFAULT_US 50u
 #define NT_LINGER_MAX_US 1000u
 
-/* The env's life: one phase, only ever advanced, by the loop thread with
-   mu held. Any thread reads it: atomically without the lock (perform polls
-   it, a lingering runner watches it) or under mu. */
+/* The env's life: advanced only, by the loop thread with mu held. */
 typedef enum {
   NT_ENV_OPEN,      /* tasks are built, run and settled */
-  NT_ENV_CLOSING,   /* a worker's 'exit' event: perform is cancelled,
-                       call_js answers napi_cancelled, runners take no
-                       task; the worker's teardown follows */
-  NT_ENV_ENDED,     /* the main thread's 'exit' event (D13): no task is
-                       built, starts or settles, no uv_async_send is made;
-                       what had not run is dropped, runners drop what
-                       performs return. JS still runs. */
-  NT_ENV_TORN_DOWN, /* the env's cleanup hook: as ENDED, and JS is gone */
-  NT_ENV_CLOSED     /* the async handle is closed: the record is freed once
-                       no runner or task is left */
+  NT_ENV_CLOSING,   /* a worker's 'exit': no task starts, all cancelled */
+  NT_ENV_ENDED,     /* main thread's 'exit' (D13): nothing built, started,
+                       settled or sent; what had not run is dropped */
+  NT_ENV_TORN_DOWN, /* the cleanup hook: as ENDED, and JS is gone */
+  NT_ENV_CLOSED     /* async handle closed: freed once nothing is left */
 } nt_phase;
 
-/* The scheduler's record (runner.c): where the env's runners are, and
-   what the lingering policy remembers. A runner handed to libuv is in
-   exactly one place: queued in libuv, working (in runner_work, maybe
-   inside a perform, maybe lingering), or exited (past runner_work, its
-   completion not yet run). runner.c's sched_check_locked states the
-   invariants;
-   checked builds run it at every transition. */
+/* The scheduler's record (runner.c). A runner handed to libuv is queued
+   there, working (in runner_work), or exited (its completion not run
+   yet); sched_check_locked states the invariants. */
 typedef struct nt_sched {
   /* Set once at creation. */
   unsigned pool;         /* libuv's threadpool size */
@@ -233,9 +195,7 @@ typedef struct nt_sched {
   unsigned linger_misses;/* lingers in a row that caught nothing */
   unsigned linger_skip;  /* chances to linger still to let go by */
 
-  /* Written with mu held whenever a task enters the backlog; a lingering
-     runner watches it without the lock. */
-  atomic_uint backlog_gen;
+  atomic_uint backlog_gen; /* bumped under mu; a lingerer reads it unlocked */
 
   /* Loop thread only. */
   bool long_tasks;       /* the last runner found tasks long (D3) */
@@ -247,11 +207,9 @@ struct nt_env {
   napi_env env;
   uv_loop_t *loop;
   bool main_thread;        /* the process's main thread, not a worker */
-  bool no_handles_at_end;  /* Deno: its cleanup hooks have no HandleScope,
-                              and napi_async_destroy makes a handle */
+  bool no_handles_at_end;  /* Deno: no handle may be made at teardown */
 
-  /* Advanced by the loop thread under mu; read by any thread. */
-  atomic_uint phase;       /* nt_phase */
+  atomic_uint phase;       /* nt_phase: advanced under mu, read anywhere */
 
   /* Protected by mu. */
   nt_mutex mu;
@@ -266,41 +224,32 @@ struct nt_env {
   /* Loop (JS) thread only. */
   uv_async_t async;        /* wakes the loop for done / progress / calls */
   nt_call *current_call;   /* the call_js request whose fn is running */
-  /* What the running batch took off the lists above and has not handled
-     yet, where the 'exit' listener, which may run inside the batch,
-     reaches it (D14). */
+  /* What the running batch took and has not handled (D14). */
   struct {
     nt_link done, calls, progress;
   } taken;
-  nt_link settle_early;    /* tasks settled without running (aborted
-                              early, no runner): the next batch takes them */
+  nt_link settle_early;    /* settled without running; next batch's */
   nt_link built;           /* NT_BUILT tasks (link) */
   size_t tasks;            /* tasks not yet freed (built or delivered) */
-  size_t unsettled;        /* delivered tasks not yet settled: they keep
-                              the loop alive */
+  size_t unsettled;        /* delivered, unsettled: keep the loop alive */
   nt_link kept_signals;    /* signal records kept without tasks (signal.c) */
   napi_ref slots;          /* the slots store (D7): JS values tasks hold */
-  napi_ref call_callback;  /* JS (i, err, value) => takes slots[i] out and
-                              calls it (env.c makes it, settle.c calls) */
+  napi_ref call_callback;  /* JS (i, err, value): calls slots[i] (D18) */
   uint32_t *free_slots;    /* free indexes into slots (a stack) */
   uint32_t free_count;     /* entries on that stack */
-  uint32_t slot_count;     /* indexes handed out so far; the stack has room
-                              for all of them */
-  napi_ref holder;         /* prototype-less object: the batch's async
-                              resource; caches the default name (element 0),
-                              the signal key, the call_js trampoline */
+  uint32_t slot_count;     /* indexes made; the stack has room for all */
+  napi_ref holder;         /* batch resource; name (D6), signalKey, callJs */
   napi_async_context batch;/* async context of the batch callback scope */
   napi_async_cleanup_hook_handle hook;
   nt_link env_link;        /* in the global env list (env.c) */
 };
 
-/* The env's phase: relaxed on the loop thread (the only writer) and under
-   mu; perform's poll needs no ordering beyond seeing it eventually. */
+/* Relaxed: perform's poll needs only to see the phase eventually. */
 static inline nt_phase nt_env_phase(const nt_env *e) {
   return (nt_phase)atomic_load_explicit(&((nt_env *)e)->phase,
                                         memory_order_relaxed);
 }
-/* Loop thread, mu held: moves the env on to `phase` (never back). */
+/* Loop thread, mu held; never moves back. */
 static inline void nt_env_advance_locked(nt_env *e, nt_phase phase) {
   if (phase > nt_env_phase(e))
     atomic_store_explicit(&e->phase, (unsigned)phase, memory_order_relaxed);
@@ -314,8 +263,8 @@ static inline bool nt_env_torn_down(const nt_env *e) {
   return nt_env_phase(e) >= NT_ENV_TORN_DOWN;
 }
 
-/* Built-in error codes of the library: one table (X-macro) so the enum,
-   the strings and docs/errors.md cannot drift apart. */
+/* The library's error codes: the enum, the strings and docs/errors.md
+   (test/docs.test.js) all follow this one table. */
 #define NT_ERRORS(X)                                                      \
   X(INVALID_ARG_TYPE, "ERR_INVALID_ARG_TYPE")                             \
   X(INVALID_ARG_VALUE, "ERR_INVALID_ARG_VALUE")                           \
@@ -332,9 +281,7 @@ typedef enum {
   NT_ERR_COUNT_
 } nt_error_code;
 
-/* Checked builds (NAPI_TASK_CHECKS: this repository's test, sanitizer and
-   fault builds) test the invariants the comments state; a failed check
-   prints its text and aborts. */
+/* NAPI_TASK_CHECKS (test, sanitizer, fault builds): a failed check aborts. */
 #ifdef NAPI_TASK_CHECKS
 #include <stdio.h>
 static inline void nt_check_failed(const char *what, const char *file,
@@ -349,8 +296,8 @@ static inline void nt_check_failed(const char *what, const char *file,
 #endif
 
 /* What each file offers the others, lowest layer first: a file calls only
-   the files declared before it here (docs/internals.md, "Layers";
-   tools/layers.js checks it). */
+   the files declared before it (docs/internals.md, "Layers"; checked by
+   tools/layers.js). *_locked: env->mu held. */
 
 /* errors.c (JS thread, but nt_strdup: any thread) */
 NT_HIDDEN const char *nt_error_code_string(nt_error_code code);
@@ -361,54 +308,38 @@ NT_HIDDEN napi_value nt_make_error(napi_env env, const char *code,
                                    const char *message);
 NT_HIDDEN napi_value nt_make_abort_error(napi_env env, napi_value reason);
 NT_HIDDEN char *nt_strdup(const char *s);
-/* Takes the pending exception, if any, into *exc (exc may be NULL): true
-   when one was taken. The one way the library clears exceptions. When
-   Node-API cannot say whether one is pending, it is cleared anyway
-   (harmless with none): left pending, it would be thrown into whatever JS
-   runs next (found by fault injection). */
+/* Takes the pending exception into *exc (may be NULL); true when one was.
+   The one way the library clears exceptions. When Node-API cannot say
+   whether one is pending it clears anyway: left, it would hit the next JS. */
 NT_HIDDEN bool nt_take_exception(napi_env env, napi_value *exc);
-/* Clears whatever a failed probe left pending, so the caller can go on (a
-   revoked Proxy throws from every property access). */
+/* Clears what a failed probe left pending (a revoked Proxy throws). */
 NT_HIDDEN void nt_clear_exception(napi_env env);
-/* Throws again an exception set aside with nt_take_exception (NULL: none):
-   Node-API refuses most calls while one is pending. */
 NT_HIDDEN void nt_restore_exception(napi_env env, napi_value exc);
-/* Makes the pending exception, if any, the process's uncaught exception,
-   as for any Node callback that throws. */
+/* The pending exception, if any, becomes an uncaught exception. */
 NT_HIDDEN void nt_fatal_exception(napi_env env);
-/* Deletes *ref unless NULL, and sets it NULL. */
 NT_HIDDEN void nt_ref_delete(napi_env env, napi_ref *ref);
-/* Points *ref (strong) at `value`, deleting what it held; on failure *ref
-   is left as it was. */
+/* On failure *ref is left as it was. */
 NT_HIDDEN napi_status nt_ref_replace(napi_env env, napi_ref *ref,
                                      napi_value value);
 
 /* output.c */
 NT_HIDDEN void nt_output_drop(napi_task_output *out); /* any thread */
-/* JS thread: consumes `out`. Returns napi_ok with *value set, or a failure
-   with *error set to the JS error (never leaves an exception pending). */
+/* JS thread, consumes `out`: *value, or false and *error (none pending). */
 NT_HIDDEN bool nt_output_to_js(napi_env env, napi_task_output *out,
                                napi_value *value, napi_value *error);
-/* Any thread: whether `out` settles as an error (napi_task_error*, and
-   napi_task_ok with a NULL complete). The one definition of an error
-   output: a call_js exception gives way to it (settle.c). */
+/* Any thread: the one definition of an output that settles as an error. */
 NT_HIDDEN bool nt_output_is_error(const napi_task_output *out);
-/* Any thread: drops and frees a list of progress items. */
-NT_HIDDEN void nt_progress_free(nt_progress_item *item);
-/* JS thread: drops the data of a task that will never run (BUILT, WAITING
-   or READY) and zeroes the data/output union. */
+NT_HIDDEN void nt_progress_free(nt_progress_item *item); /* any thread */
+/* JS thread: a task that will never run; zeroes the union. */
 NT_HIDDEN void nt_task_drop_data(napi_task t);
 
 /* env.c (JS thread unless stated) */
 NT_HIDDEN nt_env *nt_env_get(napi_env env);
 NT_HIDDEN void nt_env_wake(nt_env *e);                /* mu held */
-/* At teardown, once nothing can touch the record: frees it, with what it
-   holds itself (queues and signal records are freed before, by theirs). */
+/* Once nothing can touch the record (queues, signals freed before). */
 NT_HIDDEN void nt_env_free(nt_env *e);
-/* Keeps `value` in env->slots, a JS array-like store (a napi_ref per value
-   costs far more: docs/decisions.md, D7).
-   nt_slot_release clears the element unless JS already did (`taken`) and
-   makes the index free again; it cannot fail. */
+/* The slots store (D7). Release clears the element unless JS took it
+   (`taken`), frees the index, and cannot fail. */
 NT_HIDDEN napi_status nt_slot_store(nt_env *e, napi_value value,
                                     uint32_t *slot);
 NT_HIDDEN void nt_slot_release(nt_env *e, uint32_t slot, bool taken);
@@ -420,9 +351,8 @@ static inline void nt_env_release(nt_env *e) {
   if (--e->unsettled == 0 && !nt_env_torn_down(e))
     uv_unref((uv_handle_t *)&e->async);
 }
-/* True from teardown on, on a runtime where no Node-API call that makes a
-   handle may run then (napi_async_destroy on Deno). What such a call
-   would free dies with the env. */
+/* From teardown on Deno: no call that makes a handle (napi_async_destroy)
+   may run; what it would free dies with the env. */
 static inline bool nt_env_no_handles(const nt_env *e) {
   return nt_env_torn_down(e) && e->no_handles_at_end;
 }
@@ -430,72 +360,56 @@ static inline bool nt_env_no_handles(const nt_env *e) {
 /* queue.c (JS thread unless stated) */
 NT_HIDDEN void nt_queue_unref(napi_task_queue q); /* the last one frees */
 NT_HIDDEN void nt_queues_orphan(nt_env *e);       /* at the env's end */
-NT_HIDDEN void nt_enqueue_locked(nt_env *e, napi_task t); /* mu held */
-/* mu held: takes a task that has not run (WAITING or READY) off its list;
-   its queue may then promote a waiting task. */
+NT_HIDDEN void nt_enqueue_locked(nt_env *e, napi_task t);
+/* A WAITING or READY task leaves; its queue may promote. */
 NT_HIDDEN void nt_dequeue_locked(nt_env *e, napi_task t);
-/* mu held, any thread: t's perform returned; its queue may promote. */
+/* Any thread: t's perform returned; its queue may promote. */
 NT_HIDDEN void nt_queue_finished_locked(nt_env *e, napi_task t);
 
 /* runner.c (loop thread unless stated) */
 NT_HIDDEN void nt_runner_pump(nt_env *e);
 NT_HIDDEN void nt_runner_deliver(nt_env *e, napi_task t);
-/* A runner's completion: counts it out (unless the batch is to: then
-   *settle is true) and recycles its record. Returns its env. */
+/* A runner's completion: counts it out unless *settle (the batch will). */
 NT_HIDDEN nt_env *nt_runner_retire(uv_work_t *req, bool *settle);
-/* mu held: counts out `exited` runners whose completion settles. */
 NT_HIDDEN void nt_runner_count_out_locked(nt_env *e, unsigned exited);
 
 /* task.c (JS thread) */
-/* Before delivery: the task's extra record, made on first use. */
-NT_HIDDEN nt_task_extra *nt_task_extra_make(napi_task t);
+NT_HIDDEN nt_task_extra *nt_task_extra_make(napi_task t); /* before delivery */
 NT_HIDDEN void nt_task_abort(napi_task t);
 NT_HIDDEN void nt_task_free(napi_task t);
-/* Drops what the task owns (data, output, pending progress), then frees
-   it; no JS runs. */
-NT_HIDDEN void nt_task_drop_all(napi_task t);
+NT_HIDDEN void nt_task_drop_all(napi_task t); /* drops all it owns; no JS */
 
 /* signal.c (JS thread) */
 NT_HIDDEN napi_status nt_signal_attach(napi_task t, bool *already_aborted);
-/* Takes t off its signal (a no-op for a task on none). */
-NT_HIDDEN void nt_signal_detach(napi_task t);
+NT_HIDDEN void nt_signal_detach(napi_task t); /* no-op if on no signal */
 NT_HIDDEN napi_value nt_signal_reason(napi_task t);
 NT_HIDDEN void nt_signal_free_kept(nt_env *e);
 
-/* progress.c: the batch's half of progress. *_locked: mu held; the others:
-   JS thread. The batch takes work into env->taken; deliver (and calljs.c's
-   run) return false when a callback ended the env (the 'exit' listener
-   ran inside it): the batch then stops. */
+/* progress.c (JS thread): the batch's half. deliver (and calljs.c's run)
+   return false once a callback ended the env: the batch then stops. */
 NT_HIDDEN void nt_progress_take_locked(nt_env *e);
 NT_HIDDEN bool nt_progress_deliver_all(nt_env *e);
-/* At the env's end (exit or teardown): takes each task of `tasks` (linked
-   by `link`) off env->progress, before they are dropped. */
+/* At the env's end: `tasks` leave env->progress before being dropped. */
 NT_HIDDEN void nt_progress_unlink_locked(nt_link *tasks);
-/* At exit: takes every pending item off env->progress (running tasks'
-   progress), as one chain for nt_progress_free. */
+/* At exit: every pending item, as one chain for nt_progress_free. */
 NT_HIDDEN nt_progress_item *nt_progress_take_all_locked(nt_env *e);
-/* At the env's end: drops the items the batch took and did not deliver. */
+/* At the env's end: what the batch took and did not deliver. */
 NT_HIDDEN void nt_progress_drop_taken(nt_env *e);
 
 /* calljs.c: the batch's half of call_js (as progress.c's). */
 NT_HIDDEN void nt_calls_take_locked(nt_env *e);
 NT_HIDDEN bool nt_calls_run_all(nt_env *e);
-/* At the env's end: answers napi_cancelled to every request the batch
-   took and has not run (their performs wait for it). */
+/* At the env's end: taken requests answer napi_cancelled. */
 NT_HIDDEN void nt_calls_answer_taken_locked(nt_env *e);
 
-/* end.c (loop thread): the env's end. Entry points for Node (env.c hands
-   them over), and for settle.c: */
+/* end.c (loop thread): entry points for Node (via env.c) and settle.c. */
 NT_HIDDEN void nt_end_on_teardown(napi_async_cleanup_hook_handle handle,
                                   void *arg);
 NT_HIDDEN napi_value nt_end_on_exit(napi_env env, napi_callback_info info);
-/* After the end (a runner's completion, a wake-up when the process went
-   on after 'exit'): drops what finished since, and frees the record once
-   nothing is left. */
+/* After the end: drops what finished since; frees the record at last. */
 NT_HIDDEN void nt_end_drop_finished(nt_env *e);
 
-/* settle.c (loop thread): the batch. Entry points for libuv (env.c and
-   runner.c hand them over). */
+/* settle.c (loop thread): the batch; entry points for libuv. */
 NT_HIDDEN void nt_settle_on_async(uv_async_t *handle);
 NT_HIDDEN void nt_settle_runner_done(uv_work_t *req, int status);
 

@@ -1,18 +1,9 @@
 /*
- * The deprecated ways of writing tasks: the old Task style (a struct of
- * callbacks) and the napi_create_async_work adapter. Both are thin
- * wrappers over the public builder, as the RFC's Task::schedule delegates
- * to TaskBuilder: one heap record carries the user's callbacks and data
- * through napi_task_build, perform returns napi_task_ok(record), and the
- * record's complete calls the user's. There is no second scheduling path,
- * and nothing here touches the library's internals but its allocator
- * (src/alloc.h).
- *
- * Exactly once: the record is the task's data until perform runs, then
- * the data of perform's output. Either the library calls the record's
- * complete (which frees the record and hands everything to the user's
- * complete) or it drops the record once (which drops what the user gave
- * and what perform produced). No other path frees it.
+ * The deprecated styles (the old Task struct, the napi_create_async_work
+ * adapter): wrappers over the public builder that use no internals but the
+ * allocator. Exactly once: a heap record is the task's data, then its
+ * output's; the library either calls its complete, which hands all to the
+ * user's, or drops it once.
  */
 #define NAPI_TASK_NO_DEPRECATION_WARNINGS
 #include "alloc.h" /* first: it brings src/platform.h */
@@ -52,8 +43,7 @@ static napi_value legacy_complete(napi_env env, void *data) {
 /* Threadpool. perform borrows self; the record moves into the output. */
 static napi_task_output legacy_perform(napi_task_ctx ctx, void *data) {
   legacy_task *lt = data;
-  /* A cancelled task's output is dropped unseen (teardown): skip the
-     work. */
+  /* Cancelled: the output is dropped unseen, so skip the work. */
   if (!napi_task_cancelled(ctx))
     lt->cls.perform(lt->self, &lt->output, &lt->error);
   if (lt->output != NULL && lt->error != NULL) {
@@ -84,8 +74,7 @@ napi_status napi_task_schedule_legacy(napi_env env,
   }
   lt->cls = *cls;
   lt->self = self;
-  /* From here the builder owns lt: a failed build or delivery drops it
-     (and so self) exactly once. */
+  /* The builder owns lt from here: a failure drops it (and self) once. */
   s = napi_task_build(env, legacy_perform, lt, legacy_drop, &task);
   if (s != napi_ok) return s;
   return napi_task_schedule(task, callback, NULL);
@@ -109,8 +98,7 @@ static void async_work_drop(void *p) {
   free(aw);
 }
 
-/* JS thread. complete consumes data. status is always napi_ok: an aborted
-   task never gets here (its output, this record, is dropped instead). */
+/* JS thread; consumes data. Aborted tasks never get here: always napi_ok. */
 static napi_value async_work_complete(napi_env env, void *p) {
   async_work aw = *(async_work *)p;
   napi_value undefined = NULL;
@@ -120,8 +108,7 @@ static napi_value async_work_complete(napi_env env, void *p) {
   if (aw.complete_value != NULL)
     return aw.complete_value(env, napi_ok, aw.data);
   aw.complete(env, napi_ok, aw.data);
-  /* A raw complete returns nothing: the value is undefined, unless it left
-     an exception, which then becomes the task's error. */
+  /* A raw complete returns nothing: undefined, or the exception it left. */
   if (napi_is_exception_pending(env, &pending) != napi_ok || pending)
     return NULL;
   napi_get_undefined(env, &undefined);
@@ -131,7 +118,6 @@ static napi_value async_work_complete(napi_env env, void *p) {
 /* Threadpool. execute borrows data; the record moves into the output. */
 static napi_task_output async_work_perform(napi_task_ctx ctx, void *p) {
   async_work *aw = p;
-  /* Aborted or tearing down: the output is dropped unseen. */
   if (!napi_task_cancelled(ctx)) aw->execute(aw->env, aw->data);
   return napi_task_ok(async_work_complete, aw, async_work_drop);
 }

@@ -1,9 +1,7 @@
 /*
- * Outputs: the error constructors (any thread), turning an output into a JS
- * value or error (JS thread), and every drop of what a task owns: an
- * output, a chain of progress outputs, the data of a task that will never
- * run (any thread, but each on whichever side owns it then). Calls
- * errors.c.
+ * Outputs: the error constructors (any thread), making an output a JS value
+ * or error (JS thread), and every drop of what a task owns (on whichever
+ * thread owns it then). Calls errors.c.
  */
 #include <stdarg.h>
 #include "internal.h"
@@ -124,10 +122,8 @@ void nt_task_drop_data(napi_task t) {
   memset(&t->output, 0, sizeof(t->output)); /* both views: nothing owned */
 }
 
-/* libuv's name and description of a negative error code, as uv_err_name
-   and uv_strerror give them, from uv.h's own table at compile time: Bun
-   and Deno do not implement those two functions (docs/internals.md). An
-   unknown code reads as libuv's does: "Unknown system error -N". */
+/* uv_err_name and uv_strerror, from uv.h's table at compile time: Bun and
+   Deno have neither (docs/decisions.md, D19). Unknown codes read as libuv's. */
 static const char *uv_error_name(int uv_err, const char **desc) {
   switch (uv_err) {
 #define NT_UV_ERROR(name, text) \

@@ -1,9 +1,7 @@
 /*
- * Progress: napi_task_progress on the threadpool queues a value on its
- * task (coalesced or queued, per the task's mode); the batch takes the
- * pending values off the env and delivers them to on_progress, in the
- * task's async context, before the task settles. At the env's end what is
- * pending is dropped. Calls task.c, env.c, output.c, errors.c.
+ * Progress: napi_task_progress (threadpool) queues a value on its task; the
+ * batch (JS thread) delivers them to on_progress in the task's async
+ * context, before the task settles. Calls task.c, env.c, output.c, errors.c.
  */
 #include "internal.h"
 
@@ -115,10 +113,9 @@ void nt_progress_drop_taken(nt_env *e) {
   }
 }
 
-/* JS thread, in the batch: delivers x's taken progress values one at a
-   time off x->progress_js, where the 'exit' listener can drop the rest.
-   False when an on_progress call ended the env (the listener ran): x may
-   be gone then. */
+/* JS thread, in the batch: takes x's values one at a time off
+   x->progress_js, where the 'exit' listener can drop the rest. False once
+   an on_progress call ended the env: x may be gone. */
 static bool deliver_progress(nt_env *e, nt_task_extra *x) {
   napi_env env = e->env;
   napi_value cb = NULL, recv, value, error, returned;
@@ -129,16 +126,14 @@ static bool deliver_progress(nt_env *e, nt_task_extra *x) {
     napi_get_reference_value(env, x->on_progress, &cb);
   while ((item = x->progress_js) != NULL) {
     x->progress_js = item->next;
-    /* After abort() the next thing JS hears is the AbortError: values
-       still pending then (or when an on_progress call aborts) are
-       dropped, not delivered. */
+    /* After abort() JS hears the AbortError next: the rest is dropped. */
     if (cb == NULL || x->task->aborted) {
       nt_output_drop(&item->value);
       free(item);
       continue;
     }
-    /* A progress error output is passed as the Error object itself. A
-       complete may run JS that ends the env. */
+    /* An error output is passed as the Error itself. A complete may run
+       JS that ends the env. */
     if (!nt_output_to_js(env, &item->value, &value, &error)) value = error;
     free(item);
     if (nt_env_ended(e)) return false;

@@ -1,11 +1,8 @@
 /*
- * Queues: caps on how many tasks of one lane are ready or running at once.
- * The public API (create, release, set a task's queue), the references
- * that keep a queue alive, and the moves between a queue's FIFO and the
- * env's backlog, made under env->mu when a task is delivered, finishes or
- * leaves early. Queues the addon has not released when their env goes away
- * are orphaned here. JS thread, but the *_locked functions: env->mu held,
- * on any thread (a runner finishes tasks of a queue). Calls env.c.
+ * Queues, caps on how many tasks of one lane are ready or running: the
+ * public API, the references that keep a queue alive, and the moves between
+ * a queue's FIFO and the env's backlog. JS thread, but *_locked: env->mu
+ * held, any thread (a runner finishes a queue's task). Calls env.c.
  */
 #include "internal.h"
 
@@ -39,8 +36,7 @@ napi_status napi_task_queue_release(napi_task_queue queue) {
   if (queue == NULL || queue->released) return napi_invalid_arg;
   queue->released = true;
   if (queue->env == NULL) {
-    /* Orphaned by its env's teardown (nt_queues_orphan): nothing else
-       refers to it. */
+    /* Orphaned (nt_queues_orphan): nothing else refers to it. */
     free(queue);
     return napi_ok;
   }
@@ -59,9 +55,8 @@ napi_status napi_task_set_queue(napi_task task, napi_task_queue queue) {
   return napi_ok;
 }
 
-/* JS thread, when the env record is freed: queues the addon has not
-   released yet outlive the env as orphans, and napi_task_queue_release
-   frees them without touching the env. */
+/* When the env record is freed: unreleased queues outlive it as orphans,
+   which napi_task_queue_release frees without touching the env. */
 void nt_queues_orphan(nt_env *e) {
   nt_link *l;
   while ((l = nt_list_shift(&e->queues)) != NULL) {
@@ -71,10 +66,9 @@ void nt_queues_orphan(nt_env *e) {
   }
 }
 
-/* mu held. The one way into the backlog: a lingering runner watches
-   backlog_gen (runner.c). Every writer holds mu, so a plain load and store
-   bump it; an atomic read-modify-write would cost the JS thread a locked
-   instruction per delivery for nothing. */
+/* mu held. The one way into the backlog; a lingering runner watches
+   backlog_gen. Every writer holds mu, so a load and a store bump it: no
+   locked instruction per delivery. */
 static void ready_locked(nt_env *e, napi_task t) {
   t->state = NT_READY;
   nt_list_push(&e->backlog, &t->link);

@@ -1,15 +1,10 @@
 /*
- * Runners: how tasks reach the threadpool (docs/decisions.md, D1).
- *
- * The env keeps its backlog itself and hands libuv at most `pool` work
- * requests at a time. Each one, a runner, runs ready tasks one after
- * another until the backlog is empty or its budget has passed, then gives
- * its thread back, so an fs or dns request waits about one budget, not the
- * whole backlog. env->sched records where every runner is.
- *
- * Threads: runner_work runs on the threadpool and touches the env only
- * under env->mu (and the atomics `phase` and `backlog_gen`); the rest runs
- * on the loop thread. Calls queue.c, env.c, output.c.
+ * Runners: how tasks reach the threadpool (docs/decisions.md, D1). The env
+ * hands libuv at most `pool` work requests, runners; each runs tasks off
+ * the backlog until it is empty or the budget has passed. runner_work runs
+ * on the threadpool and touches the env only under env->mu (and the
+ * atomics `phase` and `backlog_gen`); the rest runs on the loop thread.
+ * Calls queue.c, env.c, output.c.
  *
  * back edge: runner.c -> settle.c (nt_settle_runner_done), a loop-thread
  * entry point handed to uv_queue_work as a function pointer; it calls back
@@ -39,16 +34,13 @@ typedef struct nt_runner {
   bool lingered;           /* it lingered at least once */
 } nt_runner;
 
-/* mu held, any thread: the scheduler's invariants, at every transition
-   (checked builds). */
+/* mu held, any thread: the scheduler's invariants (checked builds). */
 static void sched_check_locked(const nt_env *e) {
 #ifdef NAPI_TASK_CHECKS
   const nt_sched *s = &e->sched;
   unsigned gone = s->exited + s->exited_idle;
   NT_CHECK(s->performing <= s->working);
   NT_CHECK(s->working + gone <= s->runners);
-  /* plan_locked starts runners only while the live ones are fewer than
-     the long-task limit. */
   NT_CHECK(s->runners - gone <= 2 * s->pool);
   NT_CHECK(!s->lingering || s->working > s->performing);
   NT_CHECK(s->linger_misses <= LINGER_MAX_BACKOFF);
@@ -66,9 +58,8 @@ void nt_runner_count_out_locked(nt_env *e, unsigned exited) {
 }
 
 /* Threadpool, mu held and released meanwhile. The env ended while perform
-   ran: nothing will take its output or pending progress to JS, and Bun and
-   Deno run no runner completion after teardown, so they are dropped here
-   (drops may run on any thread). */
+   ran: nothing takes its output or progress to JS, and Bun and Deno run no
+   completion after teardown, so they are dropped here (on any thread). */
 static void drop_after_end_locked(nt_env *e, napi_task t,
                                   napi_task_output *out) {
   nt_progress_item *pending = NULL;
@@ -103,12 +94,7 @@ static void run_locked(nt_env *e, napi_task t) {
 }
 
 /* Lingering (D4): a runner that empties the backlog while nothing else of
-   the env runs or waits to be settled wakes the loop for its task, then
-   watches backlog_gen without the lock for up to linger_ns, so that the
-   task the callback delivers next is taken without waking a pool thread.
-   It spins LINGER_SPINS pause hints, then yields the CPU each turn. A miss
-   counts the runner out at once (exited_idle), and each miss in a row
-   doubles the chances to linger that go by. */
+   the env runs or awaits settling watches backlog_gen for up to linger_ns. */
 
 /* Threadpool, mu held, the backlog empty: whether this runner lingers. */
 static bool linger_begin_locked(nt_env *e, uint64_t start) {
@@ -126,10 +112,8 @@ static bool linger_begin_locked(nt_env *e, uint64_t start) {
   return true;
 }
 
-/* Threadpool, mu held and released meanwhile. True when the backlog has a
-   task again. Only a linger that saw no task for its whole linger_ns is a
-   miss: one cut short by the budget, or whose task another runner took,
-   says nothing about how far apart tasks are. */
+/* Threadpool, mu held and released meanwhile: true when the backlog has a
+   task again. A miss is only a whole linger_ns without a task seen (D4). */
 static bool linger_locked(nt_env *e, uint64_t start) {
   nt_sched *s = &e->sched;
   unsigned gen = atomic_load_explicit(&s->backlog_gen, memory_order_relaxed);
@@ -200,8 +184,7 @@ static void runner_work(uv_work_t *req) {
       break;
     }
   }
-  /* It takes no task from here on, though its completion has yet to run:
-     plan_locked must not count on it. */
+  /* It takes no task from here on: plan_locked must not count on it. */
   s->working--;
   if (r->idle) {
     s->exited_idle++;
@@ -218,8 +201,7 @@ nt_env *nt_runner_retire(uv_work_t *req, bool *settle) {
   nt_env *e = r->env;
   nt_sched *s = &e->sched;
 
-  /* A completion that settles is counted out by the batch, in the same
-     critical section that takes the work. */
+  /* A settling completion is counted out by the batch, as it takes work. */
   *settle = r->completion_settles && !nt_env_ended(e);
   if (!*settle) {
     nt_mutex_lock(&e->mu);
@@ -242,11 +224,9 @@ nt_env *nt_runner_retire(uv_work_t *req, bool *settle) {
   return e;
 }
 
-/* mu held: how many runners to start, reserved in sched.runners. One per
-   ready task that no live runner will take, up to the limit. A runner
-   that exited only just now is still counted live: the runners outpace a
-   JS loop that is delivering tasks, which then gather until the loop
-   turns (D5). */
+/* mu held: how many runners to start, reserved in sched.runners: one per
+   ready task no live runner will take, up to the limit. A runner that
+   exited just now still counts as live (D2, D5). */
 static unsigned plan_locked(nt_env *e) {
   nt_sched *s = &e->sched;
   unsigned limit = s->long_tasks ? 2 * s->pool : s->pool;
@@ -265,10 +245,9 @@ static unsigned plan_locked(nt_env *e) {
   return n;
 }
 
-/* Loop thread, mu not held. No runner could be started and none is live,
-   so no completion will pump again: the ready tasks (and the queued ones
-   promoted as they leave) fail with the system error instead of waiting
-   for ever, their data dropped. */
+/* Loop thread, mu not held. No runner could start and none is live, so no
+   completion will pump: ready tasks (and those promoted as they leave)
+   fail with the system error, their data dropped. */
 static void fail_ready(nt_env *e, int uv_err, const char *syscall) {
   nt_link failed;
   nt_link *l;

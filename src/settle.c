@@ -1,19 +1,13 @@
 /*
- * Settling: the batch, which takes what the threadpool finished off the
- * env and, on the JS thread, delivers progress, runs call_js requests and
- * settles tasks (the callback called, or the promise settled), one handle
- * scope and one callback scope for all of it (D8); and a runner's
- * completion, which settles (D9), pumps, or after the env's end hands
- * back to end.c. Loop thread. Calls end.c, calljs.c, progress.c,
- * signal.c, task.c, runner.c, env.c, output.c, errors.c.
+ * Settling, loop thread: the batch delivers progress, runs call_js requests
+ * and settles tasks in one handle and one callback scope (docs/decisions.md,
+ * D8); a runner's completion settles (D9), pumps, or after the env's end
+ * hands back to end.c. Calls end.c, calljs.c, progress.c, signal.c, task.c,
+ * runner.c, env.c, output.c, errors.c.
  */
 #include "internal.h"
 
-/* args[0], args[1] = (err, value) for a node-style callback: (error,
-   undefined) or (null, value), value undefined when no JS value could be
-   made (still exactly two arguments). False when Node-API could not make
-   them: the callback is then not called, rather than called with garbage
-   (found by fault injection: a failed napi_get_null crashed V8). */
+/* (err, value); false when Node-API failed: better no call than garbage. */
 static bool callback_args(napi_env env, napi_value error, napi_value value,
                           napi_value *args) {
   if (error != NULL) {
@@ -25,9 +19,7 @@ static bool callback_args(napi_env env, napi_value error, napi_value value,
          (value != NULL || napi_get_undefined(env, &args[1]) == napi_ok);
 }
 
-/* The result: the abort (listener), a call_js exception, or the output.
-   *error is set for a failure, else *value (either may stay NULL when no
-   JS value could be made). */
+/* The abort, else a call_js exception, else the output (may stay NULL). */
 static void settle_result(napi_task t, napi_value *value, napi_value *error) {
   napi_env env = t->env->env;
   napi_value slots;
@@ -44,11 +36,8 @@ static void settle_result(napi_task t, napi_value *value, napi_value *error) {
   }
 }
 
-/* Callback delivery: call_callback(slot, err, value) calls callback(err,
-   value) as a plain function (call_callback is an arrow function: the
-   receiver napi_make_callback wants, an object, is itself). An exception
-   thrown by the user's callback is an uncaught exception, as with any
-   Node callback. */
+/* call_callback, its own receiver (D18), calls the callback as a plain
+   function; a throwing callback is an uncaught exception, as in Node. */
 static void call_back(napi_task t, napi_value call_callback,
                       napi_value error, napi_value value) {
   napi_env env = t->env->env;
@@ -58,8 +47,7 @@ static void call_back(napi_task t, napi_value call_callback,
   if (napi_create_uint32(env, t->callback, &args[0]) != napi_ok ||
       !callback_args(env, error, value, &args[1]))
     return;
-  /* Deno writes *result even when it is NULL: every out-parameter
-     napi-task passes is a real one. */
+  /* Deno writes *result even when it is NULL: pass a real one. */
   s = napi_make_callback(env, t->async, call_callback, call_callback, 3,
                          args, &returned);
   /* Only then surely taken: napi_pending_exception may also mean that
@@ -68,8 +56,7 @@ static void call_back(napi_task t, napi_value call_callback,
   if (s == napi_pending_exception) nt_fatal_exception(env);
 }
 
-/* JS thread, in the batch: the callback runs or the promise settles, and
-   the task is freed. */
+/* JS thread, in the batch; frees t. */
 static void settle(napi_task t, napi_value call_callback) {
   napi_env env = t->env->env;
   napi_value value = NULL, error = NULL;
@@ -89,11 +76,8 @@ static void settle(napi_task t, napi_value call_callback) {
   nt_task_free(t);
 }
 
-/* mu held: takes the work, and counts out the `exited` runners whose
-   completion settles in the same critical section. True when tasks wait
-   in the backlog: they may get a runner once that runner is counted out.
-   (A task delivered during the batch plans for itself in
-   nt_runner_deliver, as does an abort that promotes a queue's task.) */
+/* mu held: takes the work and counts out the `exited` runners. True when
+   tasks waited in the backlog as the batch began (D17). */
 static bool take_work_locked(nt_env *e, unsigned exited) {
   nt_runner_count_out_locked(e, exited);
   nt_list_splice(&e->taken.done, &e->done);
@@ -102,10 +86,8 @@ static bool take_work_locked(nt_env *e, unsigned exited) {
   return !nt_list_empty(&e->backlog);
 }
 
-/* Whether a batch settles one callback task with a built-in value and
-   does nothing else: it then needs no scope of its own, since no user code
-   runs before napi_make_callback, which opens one in the task's context
-   and drains the microtasks when it closes (D8). */
+/* A batch that settles one callback task with a built-in value and does
+   nothing else needs no callback scope of its own (D8). */
 static bool lone_plain_callback(nt_env *e) {
   nt_link *done = &e->taken.done;
   napi_task t;
@@ -113,16 +95,14 @@ static bool lone_plain_callback(nt_env *e) {
       nt_list_empty(done) || done->next->next != done)
     return false;
   t = NT_CONTAINER(done->next, struct napi_task__, link);
-  /* A signal's listener is removed (JS) when the task settles: keep that
-     inside the batch's scope too. */
+  /* Settling removes a signal's listener (JS): keep the batch's scope. */
   return t->delivery == NT_DELIVER_CALLBACK && !t->aborted &&
          t->js_error == NT_NO_SLOT && (t->x == NULL || t->x->signal == NULL) &&
          t->output.kind_ != NAPI_TASK_OUT_COMPLETE_ &&
          !nt_output_is_error(&t->output);
 }
 
-/* The batch's callback scope, in the env's own async context (made on
-   first use); NULL when it cannot be opened. */
+/* In the env's own async context, made on first use; NULL on failure. */
 static napi_callback_scope open_batch_scope(nt_env *e) {
   napi_env env = e->env;
   napi_value holder = NULL, name;
@@ -141,10 +121,7 @@ static napi_callback_scope open_batch_scope(nt_env *e) {
   return cs;
 }
 
-/* The batch: everything the threadpool finished since the last turn, in
-   one handle scope and one callback scope, so microtasks and
-   process.nextTick run once per batch, not once per task. `exited` runners
-   are counted out (a completion that settles). */
+/* The batch (D8); counts out `exited` runners, whose completion settles. */
 static void batch(nt_env *e, unsigned exited) {
   napi_env env = e->env;
   napi_handle_scope hs;
@@ -153,9 +130,8 @@ static void batch(nt_env *e, unsigned exited) {
   nt_link *l;
   bool pump;
 
-  /* Without a handle scope nothing can be settled: the work stays for a
-     next turn, which this makes sure of (or for the env's end, which
-     drops it). */
+  /* Without a handle scope nothing settles: the work waits for the next
+     turn, which this makes sure of, or for the env's end. */
   if (napi_open_handle_scope(env, &hs) != napi_ok) {
     nt_mutex_lock(&e->mu);
     nt_runner_count_out_locked(e, exited);
@@ -169,10 +145,9 @@ static void batch(nt_env *e, unsigned exited) {
   nt_list_splice(&e->taken.done, &e->settle_early);
   cs = lone_plain_callback(e) ? NULL : open_batch_scope(e);
 
-  /* In the order perform did things: progress reported before a question
-     is seen before it, and all progress before the task settles. A
-     callback that ends the env (the 'exit' listener empties env->taken)
-     stops the batch. */
+  /* In perform's order: progress before the call_js request it preceded,
+     all progress before the task settles. A callback that ends the env
+     (the 'exit' listener empties env->taken) stops the batch. */
   if (nt_progress_deliver_all(e) && nt_calls_run_all(e)) {
     if (!nt_list_empty(&e->taken.done))
       napi_get_reference_value(env, e->call_callback, &call_callback);

@@ -1,16 +1,10 @@
 /*
- * AbortSignal: one shared 'abort' listener per signal and env, whatever
- * the number of tasks on it, so a long-lived signal shared by many tasks
- * neither grows nor raises MaxListenersExceededWarning. The record hangs
- * off the signal under a private symbol. JS thread only.
- *
- * The rule that keeps this memory-safe: a record is freed only once it is
- * off the signal (no property points to it) and its listener is off the
- * signal too (no abort can reach it). When JS prevents either (a frozen
- * signal, a throwing removeEventListener), the record is kept instead.
- *
- * Also napi_task_set_signal. The listener aborts tasks through task.c.
- * Calls task.c, errors.c.
+ * AbortSignal, JS thread only: one 'abort' listener per signal and env, so
+ * a signal shared by many tasks neither grows nor warns; its record hangs
+ * off the signal under a private symbol. A record is freed only once no
+ * property points to it and its listener is off the signal; when JS
+ * prevents either (frozen signal, throwing removeEventListener), it is
+ * kept instead. Calls task.c, errors.c.
  */
 #include "internal.h"
 
@@ -107,7 +101,6 @@ static napi_status call_listener_method(napi_env env, napi_value signal,
   return napi_call_function(env, signal, fn, 2, argv, &returned);
 }
 
-/* Object.isFrozen(value); false when it cannot be told. */
 static bool is_frozen(napi_env env, napi_value value) {
   napi_value global, object, fn, result;
   bool frozen = false;
@@ -119,21 +112,18 @@ static bool is_frozen(napi_env env, napi_value value) {
   return frozen;
 }
 
-/* The references of a record: its signal and its listener. */
 static void drop_refs(napi_env env, nt_signal *sig) {
   nt_ref_delete(env, &sig->signal);
   nt_ref_delete(env, &sig->listener);
 }
 
-/* Only for a record whose listener is not on its signal: nothing refers
-   to it any more. */
+/* Only once its listener is off the signal: nothing refers to it. */
 static void record_free(napi_env env, nt_signal *sig) {
   drop_refs(env, sig);
   free(sig);
 }
 
-/* The live record `ext` (the signal's property) holds, or NULL: none, or a
-   dead one. */
+/* The live record the signal's property `ext` holds; NULL: none, or dead. */
 static nt_signal *record_of(napi_env env, napi_value ext) {
   napi_valuetype type;
   nt_signal *sig = NULL;
@@ -156,9 +146,8 @@ static napi_status record_wake(napi_env env, nt_signal *sig,
   return napi_reference_ref(env, sig->listener, &count);
 }
 
-/* A new record for `signal`, with its listener and the external that will
-   hold it (*ext): everything that can fail without side effects, so that
-   once the listener is on the signal, detach can always take it off. */
+/* A new record, its listener and its external (*ext): all that can fail
+   comes before the listener is on the signal, so detach can take it off. */
 static napi_status record_new(nt_env *e, napi_value signal, napi_value *ext,
                               napi_value *listener, nt_signal **result) {
   napi_env env = e->env;
@@ -184,9 +173,8 @@ static napi_status record_new(nt_env *e, napi_value signal, napi_value *ext,
   return napi_ok;
 }
 
-/* addEventListener failed with `s` (and may have thrown): the record must
-   not stay findable once freed. Returns what the attach returns; the task
-   is not attached. */
+/* addEventListener failed (and may have thrown): the record must not stay
+   findable once freed. The task is not attached. */
 static napi_status listen_failed(nt_env *e, nt_signal *sig,
                                  napi_value signal, napi_value k,
                                  napi_status s) {
@@ -194,23 +182,20 @@ static napi_status listen_failed(nt_env *e, nt_signal *sig,
   napi_value exc = NULL;
   bool deleted;
 
-  /* Node-API refuses to delete with an exception pending (an
-     addEventListener that threw): set it aside and throw it again. */
+  /* Node-API refuses to delete with an exception pending: set it aside. */
   nt_take_exception(env, &exc);
   if (!sig->stored && is_frozen(env, signal)) {
-    /* Node 24.19+ and 26.5+ make a signal's listener map at its first
-       addEventListener, which a frozen signal refuses. A frozen signal can
-       never abort either (abort() writes to it): the task runs, listening
-       to nothing. */
+    /* A frozen signal refuses its first addEventListener (Node 24.19+,
+       26.5+) and can never abort (abort() writes to it): the task runs,
+       listening to nothing. */
     record_free(env, sig);
     return napi_ok;
   }
   if (sig->stored &&
       (napi_delete_property(env, signal, k, &deleted) != napi_ok ||
        !deleted)) {
-    /* Frozen by addEventListener itself: the property stays, so the
-       record must too, marked dead (its listener is not on the signal);
-       later tasks on this signal listen by themselves. */
+    /* Frozen by addEventListener itself: the property stays, so the record
+       does too, dead; later tasks on this signal listen on their own. */
     drop_refs(env, sig);
     sig->dead = true;
     nt_list_push(&e->kept_signals, &sig->kept);
@@ -239,9 +224,8 @@ static napi_status attach_new(nt_env *e, napi_value signal, napi_value k,
   prop.name = k;
   prop.value = ext;
   prop.attributes = napi_writable | napi_configurable;
-  /* A frozen (non-extensible) signal takes no property, nor does one
-     holding a dead record: then this task gets a listener of its own,
-     unshared. */
+  /* A frozen signal takes no property, nor does one holding a dead
+     record: this task then gets a listener of its own. */
   sig->stored = !existing &&
                 napi_define_properties(env, signal, 1, &prop) == napi_ok;
   nt_clear_exception(env);
@@ -295,9 +279,8 @@ void nt_signal_detach(napi_task t) {
   nt_list_remove(&t->x->signal_link);
   t->x->signal = NULL;
   if (!nt_list_empty(&sig->tasks)) return;
-  /* The last task on this signal: remove our record, then the listener.
-     From teardown on JS cannot run; the signal dies with the env. (At a
-     main-thread exit JS still runs: an 'exit' listener may abort.) */
+  /* The last task: remove our record, then the listener. From teardown on
+     no JS runs, and the signal dies with the env. */
   if (!nt_env_torn_down(e) && sig->signal != NULL && sig->listener != NULL &&
       napi_get_reference_value(env, sig->signal, &signal) == napi_ok &&
       napi_get_reference_value(env, sig->listener, &listener) == napi_ok) {
@@ -305,10 +288,8 @@ void nt_signal_detach(napi_task t) {
                         napi_delete_property(env, signal, k, &deleted) !=
                             napi_ok ||
                         !deleted)) {
-      /* The signal was frozen after the record was stored: the property
-         stays, so the record stays too, listener and all, idle until the
-         next task on this signal. It no longer keeps the signal alive,
-         and the listener lives only as long as the signal. */
+      /* Frozen since the record was stored: it stays, idle, until the next
+         task, no longer keeping the signal alive. */
       nt_ref_delete(env, &sig->signal);
       napi_reference_unref(env, sig->listener, &count);
       nt_list_push(&e->kept_signals, &sig->kept);
@@ -316,9 +297,8 @@ void nt_signal_detach(napi_task t) {
     }
     if (call_listener_method(env, signal, "removeEventListener", listener) !=
         napi_ok) {
-      /* The listener may stay on the signal and fire later: keep sig (its
-         task list is empty, so on_abort does nothing). A few bytes, and
-         only for a signal whose removeEventListener throws. */
+      /* The listener may stay and fire later: keep sig (with no tasks,
+         on_abort does nothing). */
       removed = false;
       nt_fatal_exception(env);
     }
@@ -330,9 +310,8 @@ void nt_signal_detach(napi_task t) {
     nt_list_push(&e->kept_signals, &sig->kept);
 }
 
-/* JS thread, at the env's teardown: records kept on hostile signals (see
-   above) live as long as their signal, which dies with the env. Until
-   then env->kept_signals holds them, so they are never lost. */
+/* JS thread, as the env record is freed: records kept on hostile signals
+   live as long as their signal, which dies with the env. */
 void nt_signal_free_kept(nt_env *e) {
   nt_link *l;
   while ((l = nt_list_shift(&e->kept_signals)) != NULL)
@@ -346,8 +325,7 @@ napi_value nt_signal_reason(napi_task t) {
       napi_get_reference_value(env, t->x->signal_ref, &signal) != napi_ok)
     return NULL;
   if (napi_get_named_property(env, signal, "reason", &reason) != napi_ok) {
-    /* A throwing reason getter: the task still settles, with an
-       AbortError whose cause is undefined. */
+    /* A throwing reason getter: the AbortError's cause is undefined. */
     nt_clear_exception(env);
     return NULL;
   }

@@ -1,14 +1,9 @@
 /*
- * The task record on the JS thread: build, the options that need no other
- * layer (name, progress callback), cancellation (napi_task_cancelled, any
- * thread, and abort), and the end of a task that never settles (discard,
- * drop) or has settled (free). Calls runner.c, queue.c, env.c, output.c,
+ * The task record, JS thread: build, name and progress options, abort and
+ * napi_task_cancelled (any thread), and a task's end (discard, drop,
+ * free). A task on a signal is detached before nt_task_free by whoever
+ * frees it: settle.c or end.c. Calls runner.c, queue.c, env.c, output.c,
  * errors.c.
- *
- * A task attached to an AbortSignal is detached (signal.c) by whoever
- * frees it, before nt_task_free: settle (settle.c) and the env's end
- * (end.c). Only delivered tasks are ever attached, and every delivered
- * task ends in one of the two.
  */
 #include "internal.h"
 
