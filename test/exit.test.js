@@ -10,6 +10,11 @@ const t = require('./fixtures/tap')
 const path = require('path')
 const { spawn } = require('child_process')
 
+// Some 75 child processes: more than tap's default 300 s per file under
+// the sanitizers on a loaded machine (mini-tap, under linger.test.js, has
+// no file timeout).
+if (t.setTimeout) t.setTimeout(900000)
+
 const fixture = path.join(__dirname, 'fixtures', 'torture', 'exit.js')
 const POOL = Number(process.env.UV_THREADPOOL_SIZE || 4)
 // How long a child may take from its process.exit() call to its end.
@@ -168,9 +173,10 @@ for (const where of ['main', 'worker']) {
 // a call_js fn while the same batch had taken other performs' call_js
 // requests: nothing answered them, and Node's join of the threadpool hung
 // for ever (8 runs in 20). The exit matrix builds that batch on purpose;
-// here it runs EXIT_REPEAT times (10 by default) per case, and every child
+// here it runs EXIT_REPEAT times (10 by default, 4 under the sanitizers)
+// per case, and every child
 // must exit within 10 s of its exit call.
-const REPEAT = Number(process.env.EXIT_REPEAT || 10)
+const REPEAT = Number(process.env.EXIT_REPEAT || (process.env.NAPI_TASK_SANITIZE ? 4 : 10))
 t.test(`exit_call_js_taken_no_hang: ${REPEAT} children per case, each exits`, async t => {
   for (const [way, place] of [['exit', 'progress'], ['throw', 'progress'], ['exit', 'calljs']]) {
     let exited = 0
