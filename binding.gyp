@@ -12,7 +12,7 @@
 # exceptions on as node-addon-api's own setup guide does.
 {
   'variables': {
-    'naa_include': "<!(node -p \"require('node-addon-api').include_dir\")",
+    'naa_include%': "<!(node -p \"require('node-addon-api').include_dir\")",
   },
   'target_defaults': {
     'cflags_c': ['-std=c11', '-Wall', '-Wextra'],

@@ -886,8 +886,10 @@ struct naa_api {
   static Napi::Value value(napi_env env, napi_value v) {
     return v != nullptr ? Napi::Value(env, v) : Napi::Value();
   }
+  /* An empty Promise without Napi::Promise(), which node-addon-api has
+     only from 8.5.0 on (docs/cpp.md: 7.0.0 and up are supported). */
   static Napi::Promise promise(napi_env env, napi_value v) {
-    return v != nullptr ? Napi::Promise(env, v) : Napi::Promise();
+    return Napi::Promise(env, v);
   }
   static void report(napi_env env, napi_status s, const char *what) {
     throw_status(env, s, what);
