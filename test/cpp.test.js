@@ -700,6 +700,59 @@ t.test('cpp_no_unique_symbols: the C++ addons can be unloaded like the C ones', 
   }
 })
 
+// A perform returning a char pointer delivered null (GCC, a local array's
+// address) or freed memory (a std::string's c_str()): its characters are
+// read after perform returned. It is refused at compile time, with what to
+// return instead; ctx.progress() still takes one (copied while perform
+// runs), and so does napi_task::ok_string.
+t.test('cpp_perform_char_pointer: a perform returning a char pointer does not compile, and the error says what to return', COMPILED, async t => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-hpp-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const probe = (name, body) => {
+    const src = path.join(dir, name)
+    fs.writeFileSync(src, [
+      '#include <napi.h>',
+      '#include <napi_task.hpp>',
+      '#include <string>',
+      'void f(napi_env env, Napi::Env naa_env);',
+      'void f(napi_env env, Napi::Env naa_env) {',
+      '  (void)env;',
+      '  (void)naa_env;',
+      body,
+      '}',
+      ''
+    ].join('\n'))
+    return spawnSync('g++', ['-std=c++17', '-Wall', '-Wextra', '-Werror', '-fsyntax-only',
+      '-DNAPI_VERSION=8', '-DNAPI_DISABLE_CPP_EXCEPTIONS', '-I', path.join(root, 'include'),
+      '-I', nodeInclude, '-I', naaInclude, src], { encoding: 'utf8' })
+  }
+  const message = /static assertion failed: napi_task::build: perform returns a char pointer \(const char \*, char \* or a char array\), and what it points to may be gone once perform returns\. Return a std::string instead, or napi_task::ok_string\(p\), which copies the characters while perform still runs/
+  const refused = {
+    'a local char array': '  napi_task::build(env, [] { char buf[8] = "x"; return buf; }).discard();',
+    "a std::string's c_str()": '  napi_task::build(env, [](napi_task::ctx) { std::string s(40, \'x\'); return s.c_str(); }).discard();',
+    'a string literal': '  napi_task::build(env, []() -> const char * { return "done"; }).discard();',
+    'char *, node-addon-api builder': '  napi_task::build(naa_env, []() -> char * { return nullptr; }).discard();'
+  }
+  let i = 0
+  for (const [what, body] of Object.entries(refused)) {
+    const r = probe(`refused${i++}.cc`, body)
+    t.not(r.status, 0, `${what}: refused`)
+    t.match(r.stderr, message, `${what}: the message says what to return`)
+    // (GCC also warns about a local array's address: that one is the
+    // user's line.)
+    t.equal((r.stderr.match(/napi_task\.hpp:\d+:\d+: error:/g) || []).length, 1,
+      `${what}: that one error from the header, nothing cascading`)
+  }
+  const accepted = probe('accepted.cc', [
+    '  napi_task::build(env, [] { char buf[8] = "x"; return napi_task::ok_string(buf); }).discard();',
+    '  napi_task::build(env, [] { char buf[8] = "x"; return std::string(buf); }).discard();',
+    '  napi_task::build(env, [](napi_task::ctx ctx) { char buf[8] = "x"; ctx.progress(buf); ctx.progress("step"); }).discard();',
+    '  napi_task::build(env, [] { return nullptr; }).discard();'
+  ].join('\n'))
+  t.equal(accepted.stderr, '', 'ok_string, std::string and progress: no diagnostics')
+  t.equal(accepted.status, 0, 'they compile')
+})
+
 t.test('cpp_header_include_order: napi_task.h first is an error that says what to do', COMPILED, async t => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-hpp-'))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
