@@ -151,6 +151,27 @@ for (const [label, file] of builds) {
     t.ok(c.allocs >= 4, 'the counting allocator saw the vectors')
   })
 
+  // The callback's arguments, and the JS wrapper docs/migration.md gives
+  // an addon whose callers expect (undefined, value) and (err) instead.
+  t.test(`cpp_callback_shape (${label}): callback(null, value) and callback(err, undefined), as fs; the migration wrapper`, async t => {
+    const args = (...a) => new Promise(resolve => plain.output(...a, (...got) => resolve(got)))
+    const ok = await args('int', 5, '')
+    t.same(ok, [null, 5], 'success: exactly (null, value)')
+    t.ok(ok[0] === null, 'err is null, not undefined')
+    const failed = await args('error', 0, 'no')
+    t.equal(failed.length, 2, 'failure: two arguments')
+    t.ok(failed[0] instanceof Error && failed[1] === undefined, '(err, undefined)')
+    // docs/migration.md, "The callback's arguments".
+    const oldShape = (fn, ...a) => new Promise(resolve =>
+      fn(...a, (err, value) => err ? resolve([err]) : resolve([undefined, value])))
+    const wrappedOk = await oldShape(plain.output, 'int', 5, '')
+    t.equal(wrappedOk.length, 2)
+    t.ok(wrappedOk[0] === undefined && wrappedOk[1] === 5, 'wrapped success: (undefined, value)')
+    const wrappedErr = await oldShape(plain.output, 'error', 0, 'no')
+    t.ok(wrappedErr.length === 1 && wrappedErr[0] instanceof Error, 'wrapped failure: (err)')
+    await ledger(t, common)
+  })
+
   t.test(`cpp_output_errors (${label}): error outputs and failing complete callables`, async t => {
     const uncaught = []
     const onUncaught = e => uncaught.push(e)
