@@ -7,7 +7,9 @@
 // 1. clang's MSVC targets, x86_64- and aarch64-pc-windows-msvc
 //    (-fms-compatibility, _MSC_VER 1929: VS 2019 16.10), compile every C
 //    file of the library, of the C test addon and of the C examples,
-//    syntax only, -Wall -Wextra -Werror, with NT_MSVC_C defined: so
+//    syntax only, -Wall -Wextra -Werror, as consumers build them and with
+//    the invariant checks (NAPI_TASK_CHECKS, as this repository builds
+//    them), with NT_MSVC_C defined: so
 //    src/platform.h takes cl.exe's branches (the Interlocked atomics,
 //    __declspec(thread), the MSVC intrinsics), as clang-cl would not.
 //    <stdatomic.h> is an #error there, and _Atomic and _Thread_local are
@@ -39,6 +41,8 @@ const { promisify } = require('util')
 const root = path.resolve(__dirname, '..')
 const MINGW_INCLUDE = '/usr/share/mingw-w64/include'
 const TARGETS = ['x86_64-pc-windows-msvc', 'aarch64-pc-windows-msvc']
+// A consumer's build, and this repository's (napi_task.gyp).
+const MODES = [[], ['-DNAPI_TASK_CHECKS']]
 
 const log = msg => console.error(`msvc-check: ${msg}`)
 const die = msg => {
@@ -166,12 +170,14 @@ async function main () {
   const failures = []
   let passed = 0
   for (const target of TARGETS) {
-    for (const file of files) {
-      jobs.push(async () => {
-        const r = await clang([...flags(target, poison), file])
-        if (r.code !== 0 || r.stderr !== '') failures.push(`${target}: ${rel(file)}\n${r.stderr}`)
-        else passed++
-      })
+    for (const mode of MODES) {
+      for (const file of files) {
+        jobs.push(async () => {
+          const r = await clang([...flags(target, poison), ...mode, file])
+          if (r.code !== 0 || r.stderr !== '') failures.push(`${target} ${mode.join(' ')}: ${rel(file)}\n${r.stderr}`)
+          else passed++
+        })
+      }
     }
     const ok = path.join(probeDir, 'probe-ok.c')
     fs.writeFileSync(ok, PROBE_OK)
@@ -193,7 +199,8 @@ async function main () {
   }
   await pool(jobs)
   cleanup()
-  log(`clang, ${TARGETS.join(' and ')}: ${files.length} C files each, the atomics probe ` +
+  log(`clang, ${TARGETS.join(' and ')}: ${files.length} C files each, with and without ` +
+    `NAPI_TASK_CHECKS, the atomics probe ` +
     `and ${PROBES_BAD.length} that must not compile: ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   for (const f of failures) log(`FAIL ${f}`)
   if (failures.length === 0 && wine) {
