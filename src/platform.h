@@ -316,9 +316,8 @@ static inline int nt_mutex_init(nt_mutex *m) {
 /* The env mutex is held for a few dozen instructions at a time, by the JS
    thread once per delivery and by each runner once per task. A thread that
    finds glibc's default mutex taken sleeps in the kernel at once, and the
-   holder must then wake it; an adaptive mutex spins briefly first (see
-   docs/performance.md, "Wake-ups: what the instruction count does not
-   show"). Elsewhere: the default mutex. */
+   holder must then wake it; an adaptive mutex spins briefly first
+   (docs/decisions.md, D11). Elsewhere: the default mutex. */
 static inline int nt_mutex_init_adaptive(nt_mutex *m) {
 #if defined(__GLIBC__) && (defined(__USE_XOPEN2K8) || defined(__USE_UNIX98))
   pthread_mutexattr_t attr;
