@@ -12,7 +12,7 @@
 # exceptions on as node-addon-api's own setup guide does.
 {
   'variables': {
-    'naa_include': "<!(node -p \"require('node-addon-api').include_dir\")",
+    'naa_include%': "<!(node -p \"require('node-addon-api').include_dir\")",
   },
   'target_defaults': {
     'cflags_c': ['-std=c11', '-Wall', '-Wextra'],
@@ -22,6 +22,9 @@
       'CLANG_CXX_LANGUAGE_STANDARD': 'c++17',
       'WARNING_CFLAGS': ['-Wall', '-Wextra'],
     },
+    # MSVC: C11 for the C files (the test addon includes src/platform.h);
+    # C++ files keep node-gyp's -std:c++17 (napi_task.gyp says why both).
+    'msvs_settings': {'VCCLCompilerTool': {'AdditionalOptions': ['/std:c11']}},
     'dependencies': ['napi_task.gyp:napi_task'],
   },
   'targets': [

@@ -6,11 +6,13 @@
 # - gcc and clang (Linux): cflags_c.
 # - Xcode (macOS): cflags_c is ignored there; xcode_settings is what counts.
 # - MSVC (Windows): node-gyp's common.gypi passes -std:c++17 to every file,
-#   C files included; /std:c11 after it is the one that counts for C, and
-#   /experimental:c11atomics gives <stdatomic.h> (VS 2022 17.5 or later).
-#   This target compiles C files only, so no C++ sees them. /W4 is MSVC's
-#   -Wall -Wextra. Untested: nothing on this project's machines runs MSVC
-#   (mingw-w64 builds the same sources for Windows in CI).
+#   C files included; /std:c11 after it is the one that counts for C (VS
+#   2019 16.8 or later). Nothing experimental: src/platform.h makes its
+#   atomics of the Interlocked intrinsics there, not <stdatomic.h>. /W4 is
+#   MSVC's -Wall -Wextra. No cl.exe runs on this project's machines: CI
+#   checks the MSVC branches with clang's MSVC target and runs mingw-w64
+#   builds under Wine (docs/setup.md, "MSVC"); .github/workflows/ci.yml
+#   defines a real MSVC job, not run here.
 #
 # napi_task_checks=1 (GYP_DEFINES; tools/gyp.js sets it for this
 # repository's own builds) compiles in the invariant checks (NT_CHECK in
@@ -49,7 +51,7 @@
       },
       'msvs_settings': {
         'VCCLCompilerTool': {
-          'AdditionalOptions': ['/std:c11', '/experimental:c11atomics'],
+          'AdditionalOptions': ['/std:c11'],
           'WarningLevel': '4',
         },
       },

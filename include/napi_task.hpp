@@ -340,8 +340,12 @@ struct is_complete<C, std::enable_if_t<std::is_invocable_v<C &&, napi_env>>>
      an integer type      a JS number (64-bit unsigned through double);
      float, double        a JS number;
      std::string          a JS string (moved, not copied on the way);
-     std::string_view     a JS string (copied);
-     const char *         a JS string (copied), null for NULL;
+     std::string_view     a JS string (copied; from perform, after it
+                          returned: it must not view a local);
+     const char *         ctx.progress() only: a JS string (copied at
+                          once), null for NULL. From perform a char
+                          pointer (or a char array) is a compile error
+                          (see build): return std::string, or ok_string(p);
      a std::vector of a one-byte type   a Buffer over its own bytes;
      void (perform only)  undefined.
    Anything else is a compile error. Every function here may be called on
@@ -517,8 +521,9 @@ napi_task_output to_output(T &&v) {
     static_assert(always_false<U>,
                   "napi_task: perform must return (and ctx.progress take) a "
                   "napi_task_output, bool, a number, std::string, "
-                  "std::string_view, const char *, a std::vector of bytes, "
-                  "or a callable (napi_env) -> napi_value");
+                  "std::string_view, const char * (ctx.progress only), a "
+                  "std::vector of bytes, or a callable (napi_env) -> "
+                  "napi_value");
     return napi_task_ok_undefined();
   }
 }
@@ -886,8 +891,10 @@ struct naa_api {
   static Napi::Value value(napi_env env, napi_value v) {
     return v != nullptr ? Napi::Value(env, v) : Napi::Value();
   }
+  /* An empty Promise without Napi::Promise(), which node-addon-api has
+     only from 8.5.0 on (docs/cpp.md: 7.0.0 and up are supported). */
   static Napi::Promise promise(napi_env env, napi_value v) {
-    return v != nullptr ? Napi::Promise(env, v) : Napi::Promise();
+    return Napi::Promise(env, v);
   }
   static void report(napi_env env, napi_status s, const char *what) {
     throw_status(env, s, what);
@@ -1112,12 +1119,40 @@ using naa_builder = basic_builder<detail::naa_api>;
 namespace detail {
 inline namespace NAPI_TASK_CPP_MODE_ {
 
+/* A raw char pointer, or a char array (which decays to one). */
+template <class R>
+constexpr bool is_char_pointer_v =
+    std::is_pointer_v<std::decay_t<R>> &&
+    std::is_same_v<std::remove_cv_t<std::remove_pointer_t<std::decay_t<R>>>,
+                   char>;
+
+/* Whether perform returns one (false when it is not callable at all:
+   build_as says that). */
+template <class U>
+constexpr bool returns_char_pointer() {
+  if constexpr (std::is_invocable_v<U &&, ctx &>)
+    return is_char_pointer_v<std::invoke_result_t<U &&, ctx &>>;
+  else if constexpr (std::is_invocable_v<U &&>)
+    return is_char_pointer_v<std::invoke_result_t<U &&>>;
+  else
+    return false;
+}
+
 template <class Api, class F>
 basic_builder<Api> build_as(napi_env env, F &&perform) {
   using U = remove_cvref_t<F>;
   static_assert(std::is_invocable_v<U &&, ctx &> || std::is_invocable_v<U &&>,
                 "napi_task::build: perform must be callable as "
                 "perform(napi_task::ctx) or perform()");
+  /* Its characters would be read after perform returned: a local array's
+     are gone by then (GCC returns null for one), and so are those of a
+     std::string's c_str(). */
+  static_assert(!returns_char_pointer<U>(),
+                "napi_task::build: perform returns a char pointer (const "
+                "char *, char * or a char array), and what it points to may "
+                "be gone once perform returns. Return a std::string instead, "
+                "or napi_task::ok_string(p), which copies the characters "
+                "while perform still runs");
   static_assert(std::is_constructible_v<U, F &&>,
                 "napi_task::build: perform must be movable (pass an rvalue "
                 "for a move-only callable)");

@@ -21,6 +21,12 @@ const { promisify } = require('util')
 
 const root = path.join(__dirname, '..')
 const buildDir = process.env.NAPI_TASK_BUILD_DIR || path.join(root, 'build', 'Release')
+// tools/naa-range.js runs this file against another node-addon-api: the
+// addons built with it in NAPI_TASK_BUILD_DIR, its headers here.
+const naaInclude = process.env.NAPI_TASK_NAA_INCLUDE || path.dirname(require.resolve('node-addon-api/napi.h'))
+const OTHER_NAA = process.env.NAPI_TASK_NAA_INCLUDE
+  ? { skip: 'the examples run from the repository\'s build; tools/naa-range.js runs cpp_naa built with this node-addon-api' }
+  : {}
 const builds = [
   ['exceptions', path.join(buildDir, 'test_addon_cpp.node')],
   ['no exceptions', path.join(buildDir, 'test_addon_cpp_noexcept.node')]
@@ -143,6 +149,27 @@ for (const [label, file] of builds) {
     t.ok(Buffer.isBuffer(empty) && empty.length === 0, 'an empty vector: an empty Buffer')
     const c = await ledger(t, common)
     t.ok(c.allocs >= 4, 'the counting allocator saw the vectors')
+  })
+
+  // The callback's arguments, and the JS wrapper docs/migration.md gives
+  // an addon whose callers expect (undefined, value) and (err) instead.
+  t.test(`cpp_callback_shape (${label}): callback(null, value) and callback(err, undefined), as fs; the migration wrapper`, async t => {
+    const args = (...a) => new Promise(resolve => plain.output(...a, (...got) => resolve(got)))
+    const ok = await args('int', 5, '')
+    t.same(ok, [null, 5], 'success: exactly (null, value)')
+    t.ok(ok[0] === null, 'err is null, not undefined')
+    const failed = await args('error', 0, 'no')
+    t.equal(failed.length, 2, 'failure: two arguments')
+    t.ok(failed[0] instanceof Error && failed[1] === undefined, '(err, undefined)')
+    // docs/migration.md, "The callback's arguments".
+    const oldShape = (fn, ...a) => new Promise(resolve =>
+      fn(...a, (err, value) => err ? resolve([err]) : resolve([undefined, value])))
+    const wrappedOk = await oldShape(plain.output, 'int', 5, '')
+    t.equal(wrappedOk.length, 2)
+    t.ok(wrappedOk[0] === undefined && wrappedOk[1] === 5, 'wrapped success: (undefined, value)')
+    const wrappedErr = await oldShape(plain.output, 'error', 0, 'no')
+    t.ok(wrappedErr.length === 1 && wrappedErr[0] instanceof Error, 'wrapped failure: (err)')
+    await ledger(t, common)
   })
 
   t.test(`cpp_output_errors (${label}): error outputs and failing complete callables`, async t => {
@@ -619,7 +646,7 @@ for (const [label, file] of builds) {
   })
 }
 
-t.test('cpp_examples: node examples/cpp_plain', async t => {
+t.test('cpp_examples: node examples/cpp_plain', OTHER_NAA, async t => {
   const out = execFileSync(process.execPath, [path.join(root, 'examples', 'cpp_plain')])
   t.equal(String(out), [
     'callback: count 8, mean 3.875, min 1, max 9',
@@ -630,7 +657,7 @@ t.test('cpp_examples: node examples/cpp_plain', async t => {
   ].join('\n'))
 })
 
-t.test('cpp_examples: node examples/cpp_naa', async t => {
+t.test('cpp_examples: node examples/cpp_naa', OTHER_NAA, async t => {
   const out = execFileSync(process.execPath, [path.join(root, 'examples', 'cpp_naa')])
   t.equal(String(out), [
     'progress: 25%',
@@ -649,7 +676,6 @@ t.test('cpp_examples: node examples/cpp_naa', async t => {
 // compilers, in both exception modes, as node-gyp compiles C++ on Linux
 // (-fno-rtti) and stricter (-pedantic -Werror).
 const nodeInclude = path.join(path.dirname(process.execPath), '..', 'include', 'node')
-const naaInclude = path.dirname(require.resolve('node-addon-api/napi.h'))
 const COMPILED = isMainThread ? {} : { skip: 'compiles: the main-thread run covers it' }
 const modes = [
   ['exceptions', ['-fexceptions', '-DNAPI_CPP_EXCEPTIONS'], ['examples/cpp_plain/cpp_plain.cc', 'examples/cpp_naa/cpp_naa.cc']],
@@ -693,6 +719,59 @@ t.test('cpp_no_unique_symbols: the C++ addons can be unloaded like the C ones', 
     const ours = unique(path.join(buildDir, `${name}.node`)).filter(s => /^_ZZ?N?K?9napi_task/.test(s))
     t.same(ours, [], `${name}.node: none from napi_task.hpp`)
   }
+})
+
+// A perform returning a char pointer delivered null (GCC, a local array's
+// address) or freed memory (a std::string's c_str()): its characters are
+// read after perform returned. It is refused at compile time, with what to
+// return instead; ctx.progress() still takes one (copied while perform
+// runs), and so does napi_task::ok_string.
+t.test('cpp_perform_char_pointer: a perform returning a char pointer does not compile, and the error says what to return', COMPILED, async t => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-hpp-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const probe = (name, body) => {
+    const src = path.join(dir, name)
+    fs.writeFileSync(src, [
+      '#include <napi.h>',
+      '#include <napi_task.hpp>',
+      '#include <string>',
+      'void f(napi_env env, Napi::Env naa_env);',
+      'void f(napi_env env, Napi::Env naa_env) {',
+      '  (void)env;',
+      '  (void)naa_env;',
+      body,
+      '}',
+      ''
+    ].join('\n'))
+    return spawnSync('g++', ['-std=c++17', '-Wall', '-Wextra', '-Werror', '-fsyntax-only',
+      '-DNAPI_VERSION=8', '-DNAPI_DISABLE_CPP_EXCEPTIONS', '-I', path.join(root, 'include'),
+      '-I', nodeInclude, '-I', naaInclude, src], { encoding: 'utf8' })
+  }
+  const message = /static assertion failed: napi_task::build: perform returns a char pointer \(const char \*, char \* or a char array\), and what it points to may be gone once perform returns\. Return a std::string instead, or napi_task::ok_string\(p\), which copies the characters while perform still runs/
+  const refused = {
+    'a local char array': '  napi_task::build(env, [] { char buf[8] = "x"; return buf; }).discard();',
+    "a std::string's c_str()": '  napi_task::build(env, [](napi_task::ctx) { std::string s(40, \'x\'); return s.c_str(); }).discard();',
+    'a string literal': '  napi_task::build(env, []() -> const char * { return "done"; }).discard();',
+    'char *, node-addon-api builder': '  napi_task::build(naa_env, []() -> char * { return nullptr; }).discard();'
+  }
+  let i = 0
+  for (const [what, body] of Object.entries(refused)) {
+    const r = probe(`refused${i++}.cc`, body)
+    t.not(r.status, 0, `${what}: refused`)
+    t.match(r.stderr, message, `${what}: the message says what to return`)
+    // (GCC also warns about a local array's address: that one is the
+    // user's line.)
+    t.equal((r.stderr.match(/napi_task\.hpp:\d+:\d+: error:/g) || []).length, 1,
+      `${what}: that one error from the header, nothing cascading`)
+  }
+  const accepted = probe('accepted.cc', [
+    '  napi_task::build(env, [] { char buf[8] = "x"; return napi_task::ok_string(buf); }).discard();',
+    '  napi_task::build(env, [] { char buf[8] = "x"; return std::string(buf); }).discard();',
+    '  napi_task::build(env, [](napi_task::ctx ctx) { char buf[8] = "x"; ctx.progress(buf); ctx.progress("step"); }).discard();',
+    '  napi_task::build(env, [] { return nullptr; }).discard();'
+  ].join('\n'))
+  t.equal(accepted.stderr, '', 'ok_string, std::string and progress: no diagnostics')
+  t.equal(accepted.status, 0, 'they compile')
 })
 
 t.test('cpp_header_include_order: napi_task.h first is an error that says what to do', COMPILED, async t => {

@@ -49,8 +49,11 @@ const OBJDUMP = 'x86_64-w64-mingw32-objdump'
 
 // NAPI_VERSION=8 is the floor the library promises (README.md): a newer
 // default in the headers must not let a later Node-API call slip in.
+// NAPI_TASK_WINDOWS_CFLAGS adds C flags: tools/msvc-check.js runs this job
+// with -DNT_INTERLOCKED_ATOMICS=1, the atomics cl.exe gets (src/platform.h).
 const CFLAGS = ['-std=c11', '-Wall', '-Wextra', '-Werror', '-O2',
-  '-DBUILDING_NODE_EXTENSION', '-DNAPI_VERSION=8']
+  '-DBUILDING_NODE_EXTENSION', '-DNAPI_VERSION=8',
+  ...(process.env.NAPI_TASK_WINDOWS_CFLAGS || '').split(/\s+/).filter(Boolean)]
 const CXXFLAGS = ['-std=c++17', '-Wall', '-Wextra', '-Werror', '-O2',
   '-DBUILDING_NODE_EXTENSION', '-DNAPI_VERSION=8']
 // As binding.gyp builds them: node-gyp's default (no C++ exceptions), or

@@ -3,7 +3,6 @@
    go, and sleepers that can log that they ran. */
 #include "common.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 
 /* How many gated performs saw their task cancelled while they waited (the
