@@ -79,7 +79,8 @@ for (const [how, deliver] of Object.entries(deliveries)) {
   t.test(`calljs_throws_every_error_output_wins (${how}): one precedence rule`, async t => {
     calljs.handlers.throws = () => { throw new Error('from JS') }
     const expected = {
-      uv: { code: 'ENOENT', syscall: 'open', path: '/call_js', errno: -2,
+      // libuv's UV_ENOENT: -ENOENT, but -4058 on Windows.
+      uv: { code: 'ENOENT', syscall: 'open', path: '/call_js', errno: process.platform === 'win32' ? -4058 : -require('os').constants.errno.ENOENT,
         message: "ENOENT: no such file or directory, open '/call_js'" },
       uvBad: { code: 'ERR_INVALID_ARG_VALUE',
         message: `napi_task_error_uv: uv_err must be a negative libuv error code, got ${napi.pending_exception}` },
