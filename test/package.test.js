@@ -92,3 +92,65 @@ t.test('package_json: package.json builds nothing on install and ships the sourc
     if (f.endsWith('.c')) t.match(cmake, new RegExp(`^  src/${f.replace(/\./g, '\\.')}$`, 'm'), `CMakeLists.txt builds src/${f}`)
   }
 })
+
+const REPO = 'https://github.com/napi-task/napi-task'
+
+t.test('package_registry_fields: repository, homepage and bugs name one repository', async t => {
+  const pkg = require('../package.json')
+  t.same(pkg.repository, { type: 'git', url: `git+${REPO}.git` })
+  t.equal(pkg.homepage, `${REPO}#readme`)
+  t.same(pkg.bugs, { url: `${REPO}/issues` })
+  t.ok(pkg.description && pkg.license && pkg.keywords.length > 0, 'description, license, keywords')
+})
+
+// The file list of the tarball `npm pack` would write, without writing it.
+const packedFiles = () => {
+  const out = require('child_process').execFileSync('npm',
+    ['pack', '--dry-run', '--json', '--ignore-scripts', '--loglevel=error'],
+    { cwd: path.join(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  return JSON.parse(out)[0].files.map(f => f.path).sort()
+}
+
+t.test('package_examples: the tarball ships every example folder as it is in git, no build output', async t => {
+  const root = path.join(__dirname, '..')
+  const files = packedFiles()
+  // What a user copies: everything in the folder but what building or
+  // installing it there would add.
+  const onDisk = []
+  const walk = (dir, rel) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (['build', 'node_modules', 'package-lock.json'].includes(e.name)) continue
+      if (e.isDirectory()) walk(path.join(dir, e.name), `${rel}/${e.name}`)
+      else onDisk.push(`${rel}/${e.name}`)
+    }
+  }
+  walk(path.join(root, 'examples'), 'examples')
+  t.ok(onDisk.length >= 7 * 5, `${onDisk.length} files in the example folders`)
+  t.same(files.filter(f => f.startsWith('examples/')), onDisk.sort(), 'exactly the example folders\' files')
+  t.same(files.filter(f => /(^|\/)(build|node_modules|test)\/|package-lock\.json$|\.(node|o|a|tgz)$/.test(f)), [],
+    'no build output, install, lock file or test')
+})
+
+// Every relative link of the packed README.md and docs/*.md: the path it
+// names, from the linking file's folder, is a file of the tarball or a
+// folder holding some. (docs.test.js checks the same links against the
+// repository, where more exists than is shipped.)
+t.test('package_links: every relative link in the packed README.md and docs/ resolves inside the tarball', async t => {
+  const root = path.join(__dirname, '..')
+  const files = packedFiles()
+  const docs = files.filter(f => f === 'README.md' || /^docs\/[^/]+\.md$/.test(f))
+  t.ok(docs.includes('README.md') && docs.length >= 10, `${docs.length} markdown files packed`)
+  let links = 0
+  for (const doc of docs) {
+    const text = fs.readFileSync(path.join(root, doc), 'utf8')
+    for (const m of text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(m[1])) continue // https:, mailto:
+      links++
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(doc), m[1])).replace(/\/$/, '')
+      const found = !target.startsWith('../') &&
+        (files.includes(target) || files.some(f => f.startsWith(target + '/')))
+      t.ok(found, `${doc} -> ${m[1]} (${target}) is in the tarball`)
+    }
+  }
+  t.ok(links >= 50, `${links} relative links checked`)
+})
