@@ -154,3 +154,104 @@ t.test('package_links: every relative link in the packed README.md and docs/ res
   }
   t.ok(links >= 50, `${links} relative links checked`)
 })
+
+// The README's build commands, as a newcomer runs them on a machine with
+// only node and npm, offline: the consumer package of the quick start
+// (its binding.gyp, C, package.json script and JS, verbatim), napi-task
+// from the packed tarball, no node-gyp of its own, npm --offline, an empty
+// HOME (no npm cache, no node-gyp headers cache) and every proxy at a
+// closed port. `npm install` and `npm run build` must build it with npm's
+// own node-gyp; `npx node-gyp rebuild`, which the README used to say,
+// fails there. The headers come from npm_config_nodedir, as the README
+// says for offline builds. Plain builds: not under the sanitizers.
+t.test('package_readme_build: the README\'s npm install and npm run build work offline with npm\'s node-gyp', {
+  skip: process.env.NAPI_TASK_SANITIZE
+    ? 'builds a consumer with npm and node-gyp, uninstrumented: npm test runs it'
+    : false
+}, async t => {
+  const os = require('os')
+  const { execFileSync, spawnSync } = require('child_process')
+  const root = path.join(__dirname, '..')
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
+  const block = lang => readme.match(new RegExp('```' + lang + '\\n([\\s\\S]*?)```'))[1]
+  const scripts = JSON.parse(`{${block('json')}}`).scripts
+  t.same(scripts, { build: 'node-gyp rebuild' }, 'the README\'s script: node-gyp, not npx')
+  t.equal(readme.split('npx node-gyp').length, 2, 'the README names npx node-gyp once')
+  t.match(readme, /\(Not `npx node-gyp`: npx looks\s+node-gyp up in the registry, and\s+offline it fails\.\)/,
+    '... only to say not to use it')
+  for (const f of [...fs.readdirSync(path.join(root, 'docs')).map(f => path.join('docs', f)),
+    ...fs.readdirSync(path.join(root, 'examples')).map(e => path.join('examples', e, 'README.md'))]) {
+    t.notMatch(fs.readFileSync(path.join(root, f), 'utf8'), /npx node-gyp|npm exec[^`]*node-gyp/, `${f}: no npx node-gyp`)
+  }
+
+  const prefix = path.dirname(path.dirname(process.execPath))
+  if (!fs.existsSync(path.join(prefix, 'include', 'node', 'common.gypi'))) {
+    t.skip(`no Node headers at ${path.join(prefix, 'include', 'node')}: node-gyp would download them`)
+    return
+  }
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'napi-task-newcomer-'))
+  t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }))
+  const home = path.join(tmp, 'home')
+  const dir = path.join(tmp, 'my-addon')
+  fs.mkdirSync(home)
+  fs.mkdirSync(path.join(dir, 'src'), { recursive: true })
+  execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', tmp, '--loglevel=error'],
+    { cwd: root, stdio: 'pipe' })
+  const version = require('../package.json').version
+  fs.writeFileSync(path.join(dir, 'binding.gyp'), block('python'))
+  fs.writeFileSync(path.join(dir, 'src', 'my_addon.c'), block('c'))
+  fs.writeFileSync(path.join(dir, 'quick.js'), block('js'))
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+    name: 'my-addon',
+    version: '1.0.0',
+    private: true,
+    scripts,
+    dependencies: { 'napi-task': `file:${path.join(tmp, `napi-task-${version}.tgz`)}` }
+  }, null, 2))
+
+  const closed = 'http://127.0.0.1:9'
+  const env = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^npm_|_proxy$/i.test(k)) env[k] = v // nothing inherited from npm test
+  }
+  Object.assign(env, {
+    HOME: home,
+    USERPROFILE: home,
+    npm_config_offline: 'true',
+    npm_config_update_notifier: 'false',
+    npm_config_nodedir: prefix,
+    HTTP_PROXY: closed,
+    HTTPS_PROXY: closed,
+    http_proxy: closed,
+    https_proxy: closed,
+    // A shell's PATH: not the one npm test runs tap with, which has this
+    // repository's node_modules/.bin (node-gyp is a dev dependency) and
+    // npm's node-gyp-bin.
+    PATH: [path.dirname(process.execPath), ...process.env.PATH.split(path.delimiter)
+      .filter(p => !/node_modules[\\/]\.bin$|node-gyp-bin$/.test(p))].join(path.delimiter)
+  })
+  const npm = args => {
+    const r = spawnSync('npm', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 1 << 26 })
+    return { code: r.status, out: `${r.stdout}${r.stderr}` }
+  }
+  const built = path.join(dir, 'build', 'Release', 'my_addon.node')
+  const quick = () => spawnSync(process.execPath, ['quick.js'], { cwd: dir, encoding: 'utf8' }).stdout.trim()
+
+  const install = npm(['install', '--no-audit', '--no-fund', '--foreground-scripts'])
+  t.equal(install.code, 0, 'npm install succeeds offline', install.code ? { log: install.out.slice(-6000) } : {})
+  t.match(install.out, /> node-gyp rebuild\n[\s\S]*COPY Release\/my_addon\.node\n/, 'npm ran node-gyp rebuild')
+  t.notOk(fs.existsSync(path.join(dir, 'node_modules', '.bin', 'node-gyp')) ||
+    fs.existsSync(path.join(dir, 'node_modules', 'node-gyp')), 'no node-gyp installed in the package: npm\'s own ran')
+  t.equal(quick(), '42', 'the README\'s JS prints 42')
+
+  fs.rmSync(path.join(dir, 'build'), { recursive: true })
+  const build = npm(['run', 'build'])
+  t.equal(build.code, 0, 'npm run build succeeds offline', build.code ? { log: build.out.slice(-6000) } : {})
+  t.ok(fs.existsSync(built), 'npm run build wrote build/Release/my_addon.node')
+  t.equal(quick(), '42', 'the rebuilt addon prints 42')
+
+  const npx = npm(['--yes', 'exec', '--', 'node-gyp', 'rebuild'])
+  t.not(npx.code, 0, 'npx node-gyp rebuild fails offline: it looks node-gyp up in the registry')
+  t.match(npx.out, /ENOTCACHED|missing packages/, 'npm says it could not fetch node-gyp', { log: npx.out.slice(-2000) })
+  t.notOk(fs.existsSync(path.join(home, '.cache', 'node-gyp')), 'no headers downloaded')
+})
