@@ -95,6 +95,10 @@ t.test('package_json: package.json builds nothing on install and ships the sourc
 
 const REPO = 'https://github.com/napi-task/napi-task'
 
+// npm, as a shell would run it (npm.cmd on Windows needs a shell).
+const npmSync = (args, options) => require('child_process').spawnSync('npm', args,
+  { encoding: 'utf8', maxBuffer: 1 << 26, shell: process.platform === 'win32', ...options })
+
 t.test('package_registry_fields: repository, homepage and bugs name one repository', async t => {
   const pkg = require('../package.json')
   t.same(pkg.repository, { type: 'git', url: `git+${REPO}.git` })
@@ -103,12 +107,15 @@ t.test('package_registry_fields: repository, homepage and bugs name one reposito
   t.ok(pkg.description && pkg.license && pkg.keywords.length > 0, 'description, license, keywords')
 })
 
-// The file list of the tarball `npm pack` would write, without writing it.
-const packedFiles = () => {
-  const out = require('child_process').execFileSync('npm',
-    ['pack', '--dry-run', '--json', '--ignore-scripts', '--loglevel=error'],
-    { cwd: path.join(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-  return JSON.parse(out)[0].files.map(f => f.path).sort()
+// The file list of the tarball `npm pack` would write, without writing it
+// (once for the tests that read it).
+let packed
+const packedFiles = () => packed || (packed = packList())
+const packList = () => {
+  const r = npmSync(['pack', '--dry-run', '--json', '--ignore-scripts', '--loglevel=error'],
+    { cwd: path.join(__dirname, '..') })
+  if (r.status !== 0) throw new Error(`npm pack --dry-run failed: ${r.stderr}`)
+  return JSON.parse(r.stdout)[0].files.map(f => f.path).sort()
 }
 
 t.test('package_examples: the tarball ships every example folder as it is in git, no build output', async t => {
@@ -170,7 +177,7 @@ t.test('package_readme_build: the README\'s npm install and npm run build work o
     : false
 }, async t => {
   const os = require('os')
-  const { execFileSync, spawnSync } = require('child_process')
+  const { spawnSync } = require('child_process')
   const root = path.join(__dirname, '..')
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
   const block = lang => readme.match(new RegExp('```' + lang + '\\n([\\s\\S]*?)```'))[1]
@@ -195,8 +202,8 @@ t.test('package_readme_build: the README\'s npm install and npm run build work o
   const dir = path.join(tmp, 'my-addon')
   fs.mkdirSync(home)
   fs.mkdirSync(path.join(dir, 'src'), { recursive: true })
-  execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', tmp, '--loglevel=error'],
-    { cwd: root, stdio: 'pipe' })
+  t.equal(npmSync(['pack', '--ignore-scripts', '--pack-destination', tmp, '--loglevel=error'],
+    { cwd: root }).status, 0, 'npm pack')
   const version = require('../package.json').version
   fs.writeFileSync(path.join(dir, 'binding.gyp'), block('python'))
   fs.writeFileSync(path.join(dir, 'src', 'my_addon.c'), block('c'))
@@ -231,7 +238,7 @@ t.test('package_readme_build: the README\'s npm install and npm run build work o
       .filter(p => !/node_modules[\\/]\.bin$|node-gyp-bin$/.test(p))].join(path.delimiter)
   })
   const npm = args => {
-    const r = spawnSync('npm', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 1 << 26 })
+    const r = npmSync(args, { cwd: dir, env })
     return { code: r.status, out: `${r.stdout}${r.stderr}` }
   }
   const built = path.join(dir, 'build', 'Release', 'my_addon.node')
@@ -254,4 +261,73 @@ t.test('package_readme_build: the README\'s npm install and npm run build work o
   t.not(npx.code, 0, 'npx node-gyp rebuild fails offline: it looks node-gyp up in the registry')
   t.match(npx.out, /ENOTCACHED|missing packages/, 'npm says it could not fetch node-gyp', { log: npx.out.slice(-2000) })
   t.notOk(fs.existsSync(path.join(home, '.cache', 'node-gyp')), 'no headers downloaded')
+})
+
+// npm run test:sanitize, test:tsan and test:faults on a fresh clone, right
+// after `npm install`: each must build all that the files it runs load.
+// They once built only their own sanitized copies, and seven test files
+// (legacy, examples, control-examples, cpp, three in-worker shards) found
+// the examples in build/Release missing: only npm test's pretest made
+// them. Checked without building: each script's tool, run with
+// NAPI_TASK_PLAN=1, prints the directories it would build, in order, the
+// files it would run and the variables naming its own addons. A file
+// needs the plain build/ when it loads an addon from the repository's
+// build/Release other than as the fallback of one of those variables, or
+// uses an example folder (node examples/<name>: its index.js falls back to
+// ../../build/Release; a file that only reads the folder counts too). Files that a test file runs in a worker or a child
+// are not followed: the shards' files are in the suite themselves.
+t.test('package_scripts_fresh_clone: each sanitizer script builds what its tests load', {
+  skip: process.platform === 'linux' ? false : 'the sanitizer scripts run on Linux only'
+}, async t => {
+  const { execFileSync } = require('child_process')
+  const root = path.join(__dirname, '..')
+  const pkg = require('../package.json')
+  const gyp = fs.readFileSync(path.join(root, 'binding.gyp'), 'utf8')
+  const targets = [...gyp.matchAll(/'target_name': '(\w+)'/g)].map(m => m[1])
+  t.equal(pkg.scripts.build, 'node tools/gyp.js build', 'npm run build: the plain build')
+
+  const needs = (file, sets) => {
+    const text = fs.readFileSync(path.join(root, file), 'utf8')
+    const why = []
+    const fromRoot = /path\.join\((?:root|__dirname(?:, '\.\.')+), 'build', 'Release'(?:, '(\w+)\.node')?/g
+    for (const m of text.matchAll(fromRoot)) {
+      const before = text.slice(Math.max(0, m.index - 120), m.index)
+      const fallback = /process\.env\.(\w+)\s*\|\|\s*(?:require\('path'\)\.)?$/.exec(before)
+      if (fallback && sets.includes(fallback[1])) continue
+      why.push(`loads ${m[1] ? m[1] + '.node' : 'an addon'} from build/Release`)
+    }
+    if (/path\.join\(root, 'examples', /.test(text)) why.push('uses an example folder')
+    return why.length ? [`${file} (${[...new Set(why)].join(', ')})`] : []
+  }
+
+  for (const script of ['test:sanitize', 'test:tsan', 'test:faults']) {
+    const [cmd, tool, ...args] = pkg.scripts[script].split(' ')
+    t.equal(cmd, 'node', `${script}: a node tool`)
+    const out = execFileSync(process.execPath, [path.join(root, tool), ...args],
+      { cwd: root, env: { ...process.env, NAPI_TASK_PLAN: '1' }, encoding: 'utf8' })
+    const line = out.split('\n').find(l => l.startsWith('PLAN '))
+    t.ok(line, `${script}: prints its plan`)
+    if (!line) continue
+    const plan = JSON.parse(line.slice(5))
+    t.ok(plan.files.length > 0 && plan.builds.length > 0, `${script}: ${plan.builds.length} builds, ${plan.files.length} files`)
+    const needing = plan.files.flatMap(f => needs(f, plan.sets))
+    if (plan.builds.includes('build/Release')) {
+      t.equal(plan.builds[0], 'build/Release', `${script}: the plain build first, for ${needing.length} files`, { needing })
+    } else {
+      t.same(needing, [], `${script}: builds no build/Release, and no file it runs needs one`)
+    }
+    if (script === 'test:sanitize') {
+      // The files a fresh clone found without their addons: the check sees them.
+      for (const f of ['legacy', 'examples', 'control-examples', 'cpp']) {
+        t.ok(needing.some(n => n.startsWith(`test/${f}.test.js `)), `test/${f}.test.js needs the plain build`)
+      }
+    }
+  }
+
+  // What an example falls back to is a target of the plain build.
+  for (const name of fs.readdirSync(path.join(root, 'examples'))) {
+    const js = fs.readFileSync(path.join(root, 'examples', name, 'index.js'), 'utf8')
+    t.ok(js.includes(`require('../../build/Release/${name}.node')`), `examples/${name} falls back to build/Release/${name}.node`)
+    t.ok(targets.includes(name), `binding.gyp builds ${name}`)
+  }
 })
