@@ -48,7 +48,7 @@
 const { spawn, spawnSync } = require('child_process')
 const fs = require('fs')
 const path = require('path')
-const { ASAN, MODES, asanEnv, librarySources, logger } = require('./sanitize')
+const { ASAN, MODES, PLAN, asanEnv, librarySources, logger, printPlan, step } = require('./sanitize')
 
 const root = path.resolve(__dirname, '..')
 const dir = path.join(root, 'build-faults')
@@ -59,6 +59,7 @@ const WRAP_UV = { uv_queue_work: 'UV_EINVAL', uv_async_init: 'UV_EMFILE' }
 const ALLOC = ['nt_malloc', 'nt_calloc', 'nt_realloc']
 
 const { log, die } = logger(() => 'faults')
+const FIXTURE = 'test/fixtures/faults.js'
 
 function run (cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts })
@@ -276,7 +277,7 @@ function build () {
 // Runs one scenario's child; resolves with its parsed report and exit.
 function runScenario (name, env) {
   return new Promise(resolve => {
-    const child = spawn(process.execPath, ['--expose-gc', path.join(root, 'test', 'fixtures', 'faults.js'), name],
+    const child = spawn(process.execPath, ['--expose-gc', path.join(root, FIXTURE), name],
       { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
@@ -306,7 +307,11 @@ function nameSites (node, offsets) {
 async function main () {
   if (process.platform !== 'linux') die('fault injection needs Linux, gcc and GNU ld (--wrap)')
   const t0 = Date.now()
-  const { node, wrapped } = build()
+  // Only build-faults/: the scenarios load nothing else (NAPI_TASK_TEST_ADDON
+  // below), so unlike tools/sanitize.js this needs no plain build/ first.
+  const built = step('build-faults', build)
+  if (PLAN) return printPlan([FIXTURE], ['NAPI_TASK_TEST_ADDON'])
+  const { node, wrapped } = built
   const scenarios = process.argv.slice(2).length ? process.argv.slice(2) : require('../test/fixtures/faults.js').NAMES
   const env = asanEnv({
     NAPI_TASK_TEST_ADDON: node,

@@ -3,9 +3,9 @@
 //   npm run test:sanitize [-- <tap arguments>]   (asan)
 //   npm run test:tsan [-- <tap arguments>]       (tsan)
 //
-// The sanitizer runs. Each mode builds napi-task, the test addons and the
-// examples with its sanitizer into its own directory (never touching
-// build/), proves on a canary that the sanitizer is live in node and
+// The sanitizer runs. Each mode first makes the plain build (build/, as
+// `npm run build` does: below), then builds napi-task, the test addons and
+// the examples with its sanitizer into its own directory, proves on a canary that the sanitizer is live in node and
 // catches a defect injected into the library, then runs tap with the
 // sanitizer runtime preloaded into every node process tap starts. Tests
 // load the sanitized addons through NAPI_TASK_TEST_ADDON /
@@ -38,13 +38,24 @@
 // include/, test/addon*, examples/ and tools/, so gyp's relative paths
 // resolve to the real sources while the objects, the Makefiles and the
 // .node files land in build-asan/build/. The normal build/ is never
-// rebuilt, cleaned or raced with.
+// cleaned or raced with.
+//
+// Why the plain build too: test files load the examples (and some the
+// test addon) from build/Release whatever the mode (legacy, examples,
+// control-examples, cpp and the in-worker shards), so on a fresh clone,
+// right after `npm install`, a run that only built build-asan/ found them
+// missing; only `npm test`'s pretest had made them. It is incremental:
+// when build/ is current, make does nothing (under a second).
 //
 // Options (environment):
 //   NAPI_TASK_SANITIZE_SKIP_CANARY=1   asan: skip the canaries (quick local reruns)
 //   NAPI_TASK_SANITIZE_TIMEOUT=<s>     asan: tap timeout per test file (default 600)
 //   NAPI_TASK_TSAN_SKIP_CANARY=1       tsan: skip the canary
 //   NAPI_TASK_TSAN_TIMEOUT=<s>         tsan: tap timeout per test file (default 900)
+//   NAPI_TASK_PLAN=1                   build and run nothing: print one line,
+//       PLAN {"builds": [...], "files": [...]}, the directories the run
+//       would build, in order, and the test files it would run
+//       (test/package.test.js checks each script's on it; tools/faults.js too)
 //
 // tools/faults.js builds its own fault-injection library (build-faults/)
 // with this file's ASan flags and runs it in this file's ASan environment.
@@ -71,6 +82,39 @@ function logger (name) {
 
 let logName = 'sanitize'
 const { log, die } = logger(() => logName)
+
+// NAPI_TASK_PLAN=1: each build is a step, named by the directory it
+// writes (relative to the repository); the steps are recorded, not run.
+const PLAN = process.env.NAPI_TASK_PLAN === '1' ? { builds: [] } : null
+
+function step (built, fn) {
+  if (PLAN) {
+    PLAN.builds.push(built)
+    return null
+  }
+  return fn()
+}
+
+// files: the test files run; sets: the variables naming the run's own
+// addons, which the tests load instead of build/Release's.
+function printPlan (files, sets) {
+  console.log('PLAN ' + JSON.stringify({ builds: PLAN.builds, files, sets }))
+}
+
+// The plain build, build/Release, as `npm run build` and npm test's
+// pretest make it (see "Why the plain build too" above).
+function plainBuild () {
+  step('build/Release', () => {
+    const t0 = Date.now()
+    const r = spawnSync(process.execPath, [path.join(root, 'tools', 'gyp.js'), 'build'],
+      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 })
+    if (r.status !== 0) {
+      process.stderr.write(r.stderr)
+      die('the plain build (node tools/gyp.js build, as npm run build) failed')
+    }
+    log(`built build/Release (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+  })
+}
 
 // gcc's own runtime, so the preloaded runtime is the one the code was
 // compiled against.
@@ -416,28 +460,40 @@ function main (modeName, args) {
   logName = mode.log
   if (process.platform !== 'linux') die(`the ${mode.name} run needs Linux and gcc`)
   const t0 = Date.now()
+  plainBuild()
   const flags = { cflags: mode.cflags, ldflags: mode.ldflags }
   const dir = path.join(root, mode.dir)
-  stage(dir)
-  const release = build(dir, flags)
-  log(`built ${path.relative(root, release)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
-  const env = mode.env({
+  const release = step(`${mode.dir}/build/Release`, () => {
+    const t1 = Date.now()
+    stage(dir)
+    const release = build(dir, flags)
+    log(`built ${path.relative(root, release)} (${((Date.now() - t1) / 1000).toFixed(1)} s)`)
+    return release
+  })
+  const addons = release => ({
     NAPI_TASK_TEST_ADDON: path.join(release, 'test_addon.node'),
     NAPI_TASK_BUILD_DIR: release
   })
+  const env = PLAN ? null : mode.env(addons(release))
 
   if (!process.env[mode.skipCanary]) {
     const cdir = path.join(root, `${mode.dir}-canary`)
-    stage(cdir, canaryGyp(path.join(root, 'tools', mode.badHeader)))
-    mode.canaries(build(cdir, flags), env, cdir)
+    step(`${mode.dir}-canary/build/Release`, () => {
+      stage(cdir, canaryGyp(path.join(root, 'tools', mode.badHeader)))
+      mode.canaries(build(cdir, flags), env, cdir)
+    })
   }
 
-  const tapPkg = require.resolve('tap/package.json')
-  const tap = path.join(path.dirname(tapPkg), require(tapPkg).bin.tap)
   // The mode's own list of files, unless files are given.
   const files = !mode.files || args.some(a => !a.startsWith('-'))
     ? []
     : mode.files.filter(f => fs.existsSync(path.join(root, f)))
+  if (PLAN) {
+    printPlan(files.length ? files : args.filter(a => !a.startsWith('-')), Object.keys(addons('')))
+    return
+  }
+  const tapPkg = require.resolve('tap/package.json')
+  const tap = path.join(path.dirname(tapPkg), require(tapPkg).bin.tap)
   const timeout = process.env[mode.timeout[0]] || mode.timeout[1]
   log(`tap ${[...args, ...files].join(' ') || '(whole suite)'} with ${env.LD_PRELOAD}`)
   // Coverage is the normal run's gate (npm test); here it would only make
@@ -448,6 +504,6 @@ function main (modeName, args) {
   log(`clean (${((Date.now() - t0) / 1000).toFixed(0)} s)`)
 }
 
-module.exports = { ASAN, asanEnv, gccFile, librarySources, logger, MODES }
+module.exports = { ASAN, asanEnv, gccFile, librarySources, logger, MODES, PLAN, printPlan, step }
 
 if (require.main === module) main(process.argv[2], process.argv.slice(3))
