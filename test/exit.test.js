@@ -186,7 +186,10 @@ t.test(`exit_call_js_taken_no_hang: ${REPEAT} children per case, each exits`, as
       const rs = await Promise.all([runCell(way, place, 'main', 10000), runCell(way, place, 'main', 10000)].slice(0, Math.min(2, REPEAT - i)))
       for (const r of rs) {
         if (!r.hung && r.atExit) exited++
-        else if (failures.length < 2) failures.push(r.stderr.slice(-2000))
+        else if (failures.length < 2) {
+          failures.push(r.stderr.slice(-2000))
+          t.comment(`${way} from ${place}: a child did not exit cleanly (hung ${r.hung}, code ${r.code}, signal ${r.signal}): ${r.stderr.slice(-1500)}`)
+        }
         if (r.atExit && r.atExit.created === r.atExit.consumed + r.atExit.dropped && r.atExit.twice === 0) balanced++
       }
     }
