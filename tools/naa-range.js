@@ -30,7 +30,7 @@ const root = path.resolve(__dirname, '..')
 const out = path.join(root, 'build-naa')
 const OLDEST = '7.0.0'
 // Not test/ itself: tap would find its test files here too.
-const LINKED = ['src', 'include', 'test/addon', 'test/addon_cpp', 'examples', 'tools']
+const sanitize = require('./sanitize')
 // What cpp.test.js loads: the C++ test addon twice, and the examples it
 // checks for unique symbols.
 const TARGETS = ['test_addon_cpp', 'test_addon_cpp_noexcept', 'cpp_plain', 'cpp_naa']
@@ -92,22 +92,12 @@ function fetch (version, dir) {
   return pkg
 }
 
+// The sanitizer runs' staging (tools/sanitize.js), over a `test` that an
+// older staging may have left as a symlink.
 function stage (dir) {
   const test = path.join(dir, 'test')
   if (fs.existsSync(test) && fs.lstatSync(test).isSymbolicLink()) fs.rmSync(test)
-  fs.mkdirSync(test, { recursive: true })
-  for (const d of LINKED) {
-    const link = path.join(dir, d)
-    let ok = false
-    try { ok = fs.readlinkSync(link) === path.join(root, d) } catch {}
-    if (!ok) {
-      fs.rmSync(link, { recursive: true, force: true })
-      fs.symlinkSync(path.join(root, d), link, 'dir')
-    }
-  }
-  for (const f of ['binding.gyp', 'napi_task.gyp']) {
-    fs.copyFileSync(path.join(root, f), path.join(dir, f))
-  }
+  sanitize.stage(dir)
 }
 
 // configure + build, through tools/gyp.js (this node's own headers, as

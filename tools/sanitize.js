@@ -504,6 +504,6 @@ function main (modeName, args) {
   log(`clean (${((Date.now() - t0) / 1000).toFixed(0)} s)`)
 }
 
-module.exports = { ASAN, asanEnv, gccFile, librarySources, logger, MODES, PLAN, printPlan, step }
+module.exports = { ASAN, asanEnv, gccFile, librarySources, logger, MODES, PLAN, printPlan, stage, step }
 
 if (require.main === module) main(process.argv[2], process.argv.slice(3))
