@@ -51,7 +51,6 @@ static void end_locked(nt_env *e, nt_link *dead) {
    delivered keeps its record (the caller's handle), its data dropped. */
 napi_value nt_end_on_exit(napi_env env, napi_callback_info info) {
   nt_env *e = NULL;
-  nt_progress_item *pending;
   nt_link dead, *l;
 
   napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&e);
@@ -65,12 +64,10 @@ napi_value nt_end_on_exit(napi_env env, napi_callback_info info) {
   }
   nt_list_init(&dead);
   end_locked(e, &dead);
-  pending = nt_progress_take_all_locked(e);
   nt_mutex_unlock(&e->mu);
 
   nt_progress_drop_taken(e); /* before the tasks whose extras it lists */
   drop_tasks(e, &dead);
-  nt_progress_free(pending);
   for (l = e->built.next; l != &e->built; l = l->next)
     nt_task_drop_data(NT_CONTAINER(l, struct napi_task__, link));
   return NULL;

@@ -391,8 +391,6 @@ NT_HIDDEN void nt_progress_take_locked(nt_env *e);
 NT_HIDDEN bool nt_progress_deliver_all(nt_env *e);
 /* At the env's end: `tasks` leave env->progress before being dropped. */
 NT_HIDDEN void nt_progress_unlink_locked(nt_link *tasks);
-/* At exit: every pending item, as one chain for nt_progress_free. */
-NT_HIDDEN nt_progress_item *nt_progress_take_all_locked(nt_env *e);
 /* At the env's end: what the batch took and did not deliver. */
 NT_HIDDEN void nt_progress_drop_taken(nt_env *e);
 

@@ -90,20 +90,6 @@ void nt_progress_unlink_locked(nt_link *tasks) {
   }
 }
 
-nt_progress_item *nt_progress_take_all_locked(nt_env *e) {
-  nt_progress_item *all = NULL, *tail;
-  nt_link *l;
-  while ((l = nt_list_shift(&e->progress)) != NULL) {
-    nt_task_extra *x = NT_CONTAINER(l, nt_task_extra, progress_link);
-    if ((tail = x->progress_tail) != NULL) {
-      tail->next = all;
-      all = x->progress_head;
-    }
-    x->progress_head = x->progress_tail = NULL;
-  }
-  return all;
-}
-
 void nt_progress_drop_taken(nt_env *e) {
   nt_link *l;
   while ((l = nt_list_shift(&e->taken.progress)) != NULL) {
